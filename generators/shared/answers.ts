@@ -1,0 +1,75 @@
+/**
+ * Answers, from wherever they came (flag, prompt, `.yo-rc.json`, default), pass through `validateAnswers` once,
+ * before anything is written. A broken answer gives one message naming the flag, the value and the rule.
+ */
+import { questions, type Answers, type Question, type QuestionName } from './questions.js';
+
+export type AnswerSource = 'flag' | 'prompt' | 'stored' | 'default';
+
+export class AnswersError extends Error {
+  override name = 'AnswersError';
+}
+
+const SOURCE_NOTE: Record<AnswerSource, string> = {
+  flag: '',
+  prompt: ' (answered at the prompt)',
+  stored: ' (stored in .yo-rc.json)',
+  default: ' (the default)',
+};
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** Type check and normalisation of one raw value; returns the value or the broken rule. */
+function check(question: Question, raw: unknown): { value: Answers[QuestionName] } | { broken: string } {
+  if (question.type === 'boolean') {
+    if (typeof raw !== 'boolean') return { broken: 'be true or false' };
+    return { value: raw };
+  }
+  if (typeof raw !== 'string') return { broken: 'be a string' };
+  const value = question.normalize(raw);
+  const broken = question.rule(value);
+  return broken ? { broken } : { value };
+}
+
+/** The one rule set, applied to every answer. Throws AnswersError listing every broken answer. */
+export function validateAnswers(
+  raw: Partial<Record<QuestionName, unknown>>,
+  sourceOf: (name: QuestionName) => AnswerSource,
+): Answers {
+  const answers: Partial<Record<QuestionName, unknown>> = {};
+  const problems: string[] = [];
+  for (const question of questions) {
+    const result = check(question, raw[question.name]);
+    if ('broken' in result) {
+      problems.push(
+        `--${question.name} ${describe(raw[question.name])}${SOURCE_NOTE[sourceOf(question.name)]} is refused: it must ${result.broken}.`,
+      );
+    } else {
+      answers[question.name] = result.value;
+    }
+  }
+  if (problems.length > 0) throw new AnswersError(problems.join('\n'));
+  return answers as Answers;
+}
+
+/** The rule of one question, for the prompt's own `validate` (so the user can retype at once). */
+export function promptValidator(question: Question): (input: unknown) => true | string {
+  return (input) => {
+    const result = check(question, input);
+    return 'broken' in result ? `It must ${result.broken}.` : true;
+  };
+}
+
+/** Stored answers are read from a file the user may have edited: anything but an object is refused clearly. */
+export function readStoredAnswers(stored: unknown): Partial<Record<QuestionName, unknown>> {
+  if (stored === undefined || stored === null) return {};
+  if (typeof stored !== 'object' || Array.isArray(stored)) {
+    throw new AnswersError(
+      '.yo-rc.json is refused: its "generator-copilot-django" entry must be an object of answers. Fix or delete the file and run again.',
+    );
+  }
+  const known = new Set<string>(questions.map((question) => question.name));
+  return Object.fromEntries(Object.entries(stored).filter(([name]) => known.has(name)));
+}

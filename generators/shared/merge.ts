@@ -1,0 +1,101 @@
+/**
+ * Three-way merge, so a re-run never loses what the user wrote.
+ *   base: what the generator wrote last time (re-rendered from the answers stored in `.yo-rc.json`),
+ *   mine: the file as it is now (the user's edits),
+ *   next: what the generator would write now.
+ * A value the user left as generated follows the generator; a value the user changed, added or deleted stays as
+ * the user has it; what the generator adds is added. YAML is merged as documents (comments and key order kept).
+ */
+import { isMap, isScalar, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+
+type Content = Node | null | undefined;
+
+function plain(node: Content): unknown {
+  return node === undefined ? undefined : node === null ? null : node.toJSON();
+}
+
+function same(a: Content, b: Content): boolean {
+  return JSON.stringify(plain(a)) === JSON.stringify(plain(b));
+}
+
+function keyOf(pair: Pair): string {
+  return String(isScalar(pair.key) ? pair.key.value : pair.key);
+}
+
+function pairOf(map: YAMLMap | undefined, key: string): Pair | undefined {
+  return map?.items.find((pair) => keyOf(pair as Pair) === key) as Pair | undefined;
+}
+
+/** Merges `next` into `mine` in place (maps) or returns the value to keep. `changed` records whether mine moved. */
+function mergeNode(base: Content, mine: Content, next: Content, changed: { value: boolean }): Content {
+  if (isMap(mine) && isMap(next)) {
+    const baseMap = isMap(base) ? base : undefined;
+    for (const nextPair of next.items as Pair[]) {
+      const key = keyOf(nextPair);
+      const minePair = pairOf(mine, key);
+      const basePair = pairOf(baseMap, key);
+      if (!minePair) {
+        // Absent here: new from the generator, or deleted by the user (then it stays deleted).
+        if (!basePair) {
+          mine.items.push(nextPair);
+          changed.value = true;
+        }
+        continue;
+      }
+      const merged = mergeNode(basePair?.value as Content, minePair.value as Content, nextPair.value as Content, changed);
+      if (merged !== minePair.value) {
+        minePair.value = merged;
+        changed.value = true;
+      }
+    }
+    // What the generator no longer writes goes only if the user had left it as generated.
+    for (const basePair of (baseMap?.items ?? []) as Pair[]) {
+      const key = keyOf(basePair);
+      if (pairOf(next, key)) continue;
+      const minePair = pairOf(mine, key);
+      if (minePair && same(minePair.value as Content, basePair.value as Content)) {
+        mine.items.splice(mine.items.indexOf(minePair), 1);
+        changed.value = true;
+      }
+    }
+    return mine;
+  }
+  // A scalar, a list, or a change of shape: the generator's value only where the user kept the previous one.
+  if (base !== undefined && same(mine, base) && !same(mine, next)) return next;
+  return mine;
+}
+
+export interface YamlMergeResult {
+  text: string;
+  changed: boolean;
+}
+
+/** Merges YAML texts; `text` is `mine` unchanged byte for byte when nothing was merged in. */
+export function mergeYaml(base: string | undefined, mine: string, next: string): YamlMergeResult {
+  const mineDocument: Document = parseDocument(mine);
+  if (mineDocument.errors.length > 0) {
+    throw new Error(`cannot merge into a file that is not valid YAML: ${mineDocument.errors[0].message}`);
+  }
+  const nextDocument = parseDocument(next);
+  const baseDocument = base === undefined ? undefined : parseDocument(base);
+  const changed = { value: false };
+  const merged = mergeNode(baseDocument?.contents as Content, mineDocument.contents as Content, nextDocument.contents as Content, changed);
+  if (merged !== mineDocument.contents) {
+    mineDocument.contents = merged as Document['contents'];
+    changed.value = true;
+  }
+  return changed.value ? { text: mineDocument.toString({ lineWidth: 0 }), changed: true } : { text: mine, changed: false };
+}
+
+export type TextDecision = 'write' | 'keep' | 'conflict';
+
+/**
+ * For files that are not merged: write when the user has not touched the file (or it is new), keep the user's file
+ * when the generator has nothing new for it, and leave the rest to Yeoman's conflict handling.
+ */
+export function decideText(base: string | undefined, mine: string | undefined, next: string): TextDecision {
+  if (mine === undefined || mine === next) return 'write';
+  if (base !== undefined && mine === base) return 'write';
+  if (base !== undefined && next === base) return 'keep';
+  return 'conflict';
+}

@@ -1,0 +1,16 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package's root (holding package.json and templates/), from the sources or from dist/. */
+export function packageRoot(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(folder, 'package.json')) || !existsSync(join(folder, 'templates'))) {
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error('generator-copilot-django: cannot find the package root (templates/)');
+    folder = parent;
+  }
+  return folder;
+}
+
+export const templatesRoot = (): string => join(packageRoot(), 'templates');

@@ -1,0 +1,125 @@
+/**
+ * From validated answers to the plan: the values every template receives and which files are written.
+ * Everything computed lives here; templates only print it.
+ */
+import { parseBranches, branchSlug } from './branches.js';
+import type { Answers } from './questions.js';
+import { parseRepository, type SourceProvider } from './repository.js';
+
+/** The last AWS Copilot CLI release (support ended 2026-06-12); pipelines install exactly this one. */
+export const COPILOT_VERSION = 'v1.34.1';
+
+export interface EnvironmentPlan {
+  name: string;
+  branch: string;
+  spot: boolean;
+  /** Production environments get two tasks and a manual approval before their pipeline deploys. */
+  production: boolean;
+  pipelineName: string;
+  /** Tasks in this environment; on Spot this many Spot tasks. */
+  count: number;
+}
+
+export interface PipelineSource {
+  provider: SourceProvider;
+  url: string;
+  /** One named connection shared by every pipeline, approved once in the console (not for CodeCommit). */
+  connectionName?: string;
+}
+
+export interface TemplateContext {
+  app: string;
+  service: string;
+  domain: string;
+  https: boolean;
+  djangoDir: string;
+  staticRoot: string;
+  staticUrl: string;
+  staticVolume: string;
+  djangoPort: number;
+  nginxPort: number;
+  nginxContainer: string;
+  healthPath: string;
+  pythonImage: string;
+  nginxImage: string;
+  uid: number;
+  gid: number;
+  settingsModule: string;
+  wsgiApplication: string;
+  cpu: number;
+  memory: number;
+  gunicornWorkers: number;
+  gunicornThreads: number;
+  copilotVersion: string;
+  environments: EnvironmentPlan[];
+  source?: PipelineSource;
+}
+
+/** Task size: 0.5 vCPU and 1 GiB hold gunicorn and nginx with room for the admin; Fargate's valid pair. */
+const TASK_CPU = 512;
+const TASK_MEMORY = 1024;
+
+/**
+ * gunicorn on a Fargate share of a CPU: threads (gthread) carry the I/O waits of a Django app, processes the CPU.
+ * One process per half vCPU, at least two so one busy request never stalls the health check.
+ */
+export function gunicornSize(cpuUnits: number): { workers: number; threads: number } {
+  return { workers: Math.max(2, Math.round(cpuUnits / 512) + 1), threads: 4 };
+}
+
+const PRODUCTION = /^(prod|production|prd|live)(-|$)/;
+/** CodeStar connection names are at most 32 characters. */
+const CONNECTION_NAME_MAX = 32;
+
+export function planEnvironments(answers: Answers): EnvironmentPlan[] {
+  return parseBranches(answers.branches).map(({ branch, environment }) => {
+    const production = PRODUCTION.test(environment);
+    return {
+      name: environment,
+      branch,
+      spot: answers.spot,
+      production,
+      pipelineName: `${answers.app}-${branchSlug(branch)}`,
+      count: production ? 2 : 1,
+    };
+  });
+}
+
+export function planSource(answers: Answers): PipelineSource | undefined {
+  const repository = answers.repository ? parseRepository(answers.repository) : undefined;
+  if (!repository) return undefined;
+  if (repository.provider === 'CodeCommit') return repository;
+  const connectionName = `${answers.app}-${repository.provider.toLowerCase()}`.slice(0, CONNECTION_NAME_MAX).replace(/-+$/, '');
+  return { ...repository, connectionName };
+}
+
+export function planContext(answers: Answers): TemplateContext {
+  const { workers, threads } = gunicornSize(TASK_CPU);
+  return {
+    app: answers.app,
+    service: answers.service,
+    domain: answers.domain,
+    https: answers.domain !== '',
+    djangoDir: 'app',
+    staticRoot: '/srv/static',
+    staticUrl: '/static/',
+    staticVolume: 'static',
+    djangoPort: 8000,
+    nginxPort: 8080,
+    nginxContainer: 'nginx',
+    healthPath: '/healthz/',
+    pythonImage: 'python:3.12-slim-bookworm',
+    nginxImage: 'nginx:1.27-alpine',
+    uid: 1000,
+    gid: 1000,
+    settingsModule: 'config.settings',
+    wsgiApplication: 'config.wsgi:application',
+    cpu: TASK_CPU,
+    memory: TASK_MEMORY,
+    gunicornWorkers: workers,
+    gunicornThreads: threads,
+    copilotVersion: COPILOT_VERSION,
+    environments: planEnvironments(answers),
+    source: planSource(answers),
+  };
+}

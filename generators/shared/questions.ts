@@ -1,0 +1,119 @@
+/**
+ * The one table of questions. Each entry makes the prompt, the command-line flag (same name), the `--help` line and
+ * the stored answer; its `rule` is the only validation, applied in answers.ts to every answer wherever it came from.
+ */
+import { basename } from 'node:path';
+import { copilotName, domainName } from './rules.js';
+import { branchesRule } from './branches.js';
+import { repositoryRule } from './repository.js';
+
+export interface Answers {
+  app: string;
+  service: string;
+  /** '' when the app has no domain. */
+  domain: string;
+  /** `branch:environment` pairs, comma-separated, as the user gave them. */
+  branches: string;
+  spot: boolean;
+  /** '' when no repository is known yet (no pipelines are written then). */
+  repository: string;
+}
+
+export type QuestionName = keyof Answers;
+
+/** What defaults may depend on: the destination folder and its git remote. */
+export interface DefaultsContext {
+  destinationRoot: string;
+  gitOrigin: () => string | undefined;
+}
+
+interface QuestionBase<Name extends QuestionName> {
+  name: Name;
+  /** The prompt's text; also the flag's description in `--help`. */
+  message: string;
+  default: (context: DefaultsContext) => Answers[Name];
+  /** How `--help` shows the default, which may depend on the folder. */
+  defaultDescription: string;
+  /** Turns what the user typed into the stored form (trimmed, lower-cased where case means nothing). */
+  normalize: (value: Answers[Name]) => Answers[Name];
+  /** Returns the broken rule ("must …" without "must"), or undefined. */
+  rule: (value: Answers[Name]) => string | undefined;
+}
+
+export type Question = { [Name in QuestionName]: QuestionBase<Name> & { type: Answers[Name] extends boolean ? 'boolean' : 'string' } }[QuestionName];
+
+const trimmed = (value: string) => value.trim();
+const optional = (rule: (value: string) => string | undefined) => (value: string) => (value === '' ? undefined : rule(value));
+
+/** A folder name turned into a Copilot name: `My_Shop` → `my-shop`. */
+export function appNameFromFolder(folder: string): string {
+  const name = basename(folder)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .replace(/-+$/, '')
+    .slice(0, 32)
+    .replace(/-+$/, '');
+  return name || 'app';
+}
+
+export const questions: Question[] = [
+  {
+    name: 'app',
+    type: 'string',
+    message: 'Copilot application name',
+    default: ({ destinationRoot }) => appNameFromFolder(destinationRoot),
+    defaultDescription: "the folder's name, normalised",
+    normalize: trimmed,
+    rule: copilotName,
+  },
+  {
+    name: 'service',
+    type: 'string',
+    message: 'Service name (the Django web service)',
+    default: () => 'django',
+    defaultDescription: 'django',
+    normalize: trimmed,
+    rule: copilotName,
+  },
+  {
+    name: 'domain',
+    type: 'string',
+    message: 'Domain registered in Route 53, for HTTPS (empty for none)',
+    default: () => '',
+    defaultDescription: 'none',
+    normalize: (value) => value.trim().toLowerCase().replace(/\.$/, ''),
+    rule: optional(domainName),
+  },
+  {
+    name: 'branches',
+    type: 'string',
+    message: 'Branch to environment pairs, one pipeline each (branch:environment,…)',
+    default: () => 'develop:dev,main:prod',
+    defaultDescription: 'develop:dev,main:prod',
+    normalize: (value) =>
+      value
+        .split(',')
+        .map((pair) => pair.trim())
+        .join(','),
+    rule: branchesRule,
+  },
+  {
+    name: 'spot',
+    type: 'boolean',
+    message: 'Run the tasks on Fargate Spot (cheaper, may be interrupted)?',
+    default: () => false,
+    defaultDescription: 'no',
+    normalize: (value) => value,
+    rule: () => undefined,
+  },
+  {
+    name: 'repository',
+    type: 'string',
+    message: 'Source repository URL for the pipelines (GitHub, Bitbucket or CodeCommit; empty for none yet)',
+    default: ({ gitOrigin }) => gitOrigin() ?? '',
+    defaultDescription: '`git remote get-url origin`, if any',
+    normalize: trimmed,
+    rule: optional(repositoryRule),
+  },
+];

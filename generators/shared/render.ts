@@ -1,0 +1,34 @@
+/**
+ * Renders the plan into file contents. Pure: the same answers give the same text, which is what lets a re-run
+ * re-render last time's output (the merge base) from the answers stored in `.yo-rc.json`.
+ */
+import ejs from 'ejs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { planFiles, type PlannedFile } from './files.js';
+import { planContext } from './plan.js';
+import type { Answers } from './questions.js';
+import { templatesRoot } from './paths.js';
+
+export interface RenderedFile extends PlannedFile {
+  contents: string;
+}
+
+const templateCache = new Map<string, string>();
+
+function readTemplate(template: string): string {
+  let text = templateCache.get(template);
+  if (text === undefined) {
+    text = readFileSync(join(templatesRoot(), template), 'utf8');
+    templateCache.set(template, text);
+  }
+  return text;
+}
+
+export function renderProject(answers: Answers): RenderedFile[] {
+  const context = planContext(answers);
+  return planFiles(context).map((file) => ({
+    ...file,
+    contents: ejs.render(readTemplate(file.template), { ...context, ...file.locals }, { filename: join(templatesRoot(), file.template) }),
+  }));
+}

@@ -1,0 +1,51 @@
+/**
+ * The validation rules every answer passes, whether it came from a flag, a prompt or `.yo-rc.json`.
+ * A rule returns `undefined` when the value is fine, else the rule the value broke (a phrase that completes
+ * "… must …"); answers.ts turns that into one message naming the flag, the value and the rule.
+ */
+
+/**
+ * Copilot's own name rule for applications, services and environments (copilot-cli internal/pkg/cli/validate.go,
+ * basicNameValidation): starts with a letter, lower-case letters, digits and hyphens, no consecutive or trailing
+ * hyphen. The length limit keeps CloudFormation stack and resource names (`<app>-<env>-<svc>`) within AWS limits.
+ */
+const COPILOT_NAME = /^[a-z](?:[a-z0-9]|-(?!-))*$/;
+export const COPILOT_NAME_MAX = 32;
+
+export function copilotName(value: string): string | undefined {
+  if (!COPILOT_NAME.test(value) || value.endsWith('-') || value.length > COPILOT_NAME_MAX) {
+    return `be a Copilot name: start with a lower-case letter, then lower-case letters, digits and single hyphens, not end with a hyphen, at most ${COPILOT_NAME_MAX} characters`;
+  }
+  return undefined;
+}
+
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function domainName(value: string): string | undefined {
+  const rule =
+    'be a DNS name registered in Route 53, like example.com: no scheme, path, port or whitespace; labels of letters, digits and inner hyphens';
+  if (value.length > 253 || /[\s/:@]/.test(value)) return rule;
+  const labels = value.split('.');
+  if (labels.length < 2 || !labels.every((label) => DNS_LABEL.test(label))) return rule;
+  if (/^\d+$/.test(labels[labels.length - 1])) return rule;
+  return undefined;
+}
+
+/** git check-ref-format for a branch name, minus `:` which separates branch from environment here. */
+export function gitBranchName(value: string): string | undefined {
+  const broken =
+    value === '' ||
+    value === '@' ||
+    value.startsWith('-') ||
+    value.startsWith('/') ||
+    value.endsWith('/') ||
+    value.endsWith('.') ||
+    value.endsWith('.lock') ||
+    value.includes('..') ||
+    value.includes('//') ||
+    value.includes('@{') ||
+    value.split('/').some((part) => part.startsWith('.')) ||
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x20\x7f~^:?*[\\]/.test(value);
+  return broken ? 'be a valid git branch name (see git check-ref-format)' : undefined;
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs the generator the way users do: through yeoman-test (flags as options, prompts answered) or through the
+ * package's own built command (`dist/cli.js`), and reads what it wrote.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import helpers, { type RunResult } from 'yeoman-test';
+import CopilotDjangoGenerator from '../../generators/app/index.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(ROOT, 'dist', 'cli.js');
+const GENERATOR_PATH = join(ROOT, 'generators', 'app', 'index.ts');
+
+export const DEMO_FLAGS = {
+  app: 'demo',
+  domain: 'example.com',
+  branches: 'develop:dev,main:prod',
+  spot: true,
+  repository: 'https://github.com/example/demo',
+};
+
+export function temporaryFolder(prefix = 'copilot-django-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Runs the app generator in `cwd` (a new temporary folder unless given). */
+export async function runApp(
+  options: Record<string, unknown>,
+  { answers, cwd }: { answers?: Record<string, unknown>; cwd?: string } = {},
+): Promise<RunResult> {
+  let context = helpers.run(CopilotDjangoGenerator, { namespace: 'copilot-django:app', resolved: GENERATOR_PATH });
+  context = cwd ? context.cd(cwd) : context.inTmpDir();
+  return context.withOptions(options).withAnswers(answers ?? {});
+}
+
+/** Generates a project with `--yes` and the given flags into a new folder; returns the folder. */
+export async function generateProject(options: Record<string, unknown> = DEMO_FLAGS): Promise<string> {
+  const result = await runApp({ yes: true, ...options });
+  return result.cwd;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built command, as a user runs it; stdin is closed. */
+export async function runCli(args: string[], cwd: string): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+/** Every file under `folder`, as relative paths, sorted. */
+export function listFiles(folder: string): string[] {
+  const files: string[] = [];
+  const walk = (current: string) => {
+    for (const entry of readdirSync(current)) {
+      const path = join(current, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(relative(folder, path));
+    }
+  };
+  walk(folder);
+  return files.sort();
+}
+
+export function readText(folder: string, path: string): string {
+  return readFileSync(join(folder, path), 'utf8');
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function readYaml(folder: string, path: string): any {
+  return parse(readText(folder, path));
+}

@@ -1,0 +1,70 @@
+/**
+ * The real programs the generated project is proven against (nginx, Debian's Django 4.2, gunicorn, PostgreSQL,
+ * shellcheck). Where one is missing the suite still runs the rest and names what it skipped and the command that
+ * installs it; under CI (`CI` set) a missing program is a failure, never a skip.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export const INSTALL_COMMAND = 'sudo scripts/install-system-deps.sh';
+
+/** Debian's interpreter, which has python3-django; not a pyenv or venv python first on PATH. */
+export const PYTHON = '/usr/bin/python3';
+
+function which(program: string): string | undefined {
+  if (program.startsWith('/')) return existsSync(program) ? program : undefined;
+  try {
+    return execFileSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function pythonHas(module: string): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const checks = {
+  nginx: () => which('nginx') ?? which('/usr/sbin/nginx'),
+  shellcheck: () => which('shellcheck'),
+  django: () => (pythonHas('django') ? PYTHON : undefined),
+  gunicorn: () => (pythonHas('gunicorn') ? PYTHON : undefined),
+  psycopg2: () => (pythonHas('psycopg2') ? PYTHON : undefined),
+  postgres: () => which('/usr/lib/postgresql/15/bin/postgres') ?? which('postgres'),
+  wrk: () => which('wrk'),
+  root: () => (process.getuid?.() === 0 ? 'root' : undefined),
+  unshare: () => which('unshare'),
+} satisfies Record<string, () => string | undefined>;
+
+export type Program = keyof typeof checks;
+
+const skipped = new Set<string>();
+
+/**
+ * Returns `describe` when every program is here, else `describe.skip` after saying what is missing.
+ * In CI a missing program throws: the suite must not pass by skipping.
+ */
+export function describeWith(programs: Program[]): jest.Describe {
+  const missing = programs.filter((program) => !checks[program]());
+  if (missing.length === 0) return describe;
+  const message = `needs ${missing.join(', ')}; install with: ${INSTALL_COMMAND}`;
+  if (process.env.CI) {
+    throw new Error(`CI must not skip: ${message}`);
+  }
+  if (!skipped.has(message)) {
+    skipped.add(message);
+    process.stderr.write(`SKIPPED (${message})\n`);
+  }
+  return describe.skip;
+}
+
+export function programPath(program: Program): string {
+  const path = checks[program]();
+  if (!path) throw new Error(`${program} is not installed; install with: ${INSTALL_COMMAND}`);
+  return path;
+}
