@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const subgenerator = subgenerators.includes(rest[0] ?? '') ? rest.shift()! : 'app';
   const env = createEnv({ cwd });
   for (const name of subgenerators) {
-    env.register(join(here, name, 'index.js'), { namespace: `${NAMESPACE}:${name}` });
+    env.register(join(here, name, 'generator.js'), { namespace: `${NAMESPACE}:${name}` });
   }
   const namespace = `${NAMESPACE}:${subgenerator}`;
   if (rest.includes('--help') || rest.includes('-h')) {

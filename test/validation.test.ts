@@ -11,7 +11,8 @@ const refused: Array<[flag: string, value: string, rule: RegExp]> = [
   ['app', '1demo', /start with a lower-case letter/],
   ['app', 'de--mo', /single hyphens/],
   ['app', 'demo-', /not end with a hyphen/],
-  ['app', 'a'.repeat(33), /at most 32 characters/],
+  ['app', 'a'.repeat(33), /2 to 32 characters/],
+  ['app', 'a', /2 to 32 characters/],
   ['app', '', /Copilot name/],
   ['service', 'Web_App', /Copilot name/],
   ['domain', 'https://example.com', /no scheme/],
@@ -120,7 +121,7 @@ describe('the built command', () => {
       ['--repository', 'git remote get-url origin'],
       ['--yes', ''],
     ]) {
-      const line = result.stdout.split('\n').find((candidate) => candidate.trimStart().startsWith(flag));
+      const line = result.stdout.split('\n').find((candidate) => new RegExp(`(^|\\s)${flag}\\s`).test(candidate));
       expect(line).toBeDefined();
       expect(line).toContain(fallback);
     }

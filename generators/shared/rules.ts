@@ -6,15 +6,15 @@
 
 /**
  * Copilot's own name rule for applications, services and environments (copilot-cli internal/pkg/cli/validate.go,
- * basicNameValidation): starts with a letter, lower-case letters, digits and hyphens, no consecutive or trailing
- * hyphen. The length limit keeps CloudFormation stack and resource names (`<app>-<env>-<svc>`) within AWS limits.
+ * basicNameValidation: `^[a-z][a-z0-9\-]+$`, no `--`, no trailing hyphen). Copilot allows 255 characters; we allow
+ * 32, so the names Copilot joins (`<app>-<env>-<svc>-…` for stacks, roles and pipelines) stay within AWS limits.
  */
-const COPILOT_NAME = /^[a-z](?:[a-z0-9]|-(?!-))*$/;
+const COPILOT_NAME = /^[a-z](?:[a-z0-9]|-(?!-))+$/;
 export const COPILOT_NAME_MAX = 32;
 
 export function copilotName(value: string): string | undefined {
   if (!COPILOT_NAME.test(value) || value.endsWith('-') || value.length > COPILOT_NAME_MAX) {
-    return `be a Copilot name: start with a lower-case letter, then lower-case letters, digits and single hyphens, not end with a hyphen, at most ${COPILOT_NAME_MAX} characters`;
+    return `be a Copilot name: start with a lower-case letter, then lower-case letters, digits and single hyphens, not end with a hyphen, 2 to ${COPILOT_NAME_MAX} characters`;
   }
   return undefined;
 }

@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import helpers, { type RunResult } from 'yeoman-test';
-import CopilotDjangoGenerator from '../../generators/app/index.js';
+import CopilotDjangoGenerator from '../../generators/app/generator.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(ROOT, 'dist', 'cli.js');
-const GENERATOR_PATH = join(ROOT, 'generators', 'app', 'index.ts');
+export const CLI = join(ROOT, 'dist', 'generators', 'cli.js');
+const GENERATOR_PATH = join(ROOT, 'generators', 'app', 'generator.ts');
 
 export const DEMO_FLAGS = {
   app: 'demo',
