@@ -1,0 +1,765 @@
+/**
+ * The Django side of the generated project (templates/app/), run with the real programs: Debian's Django 4.2,
+ * gunicorn, shellcheck and, when installed, PostgreSQL. Each test names the behaviour a deployed task relies on.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
+import { describeWith, PYTHON, programPath } from './support/programs.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rendering. Until the generator writes the project, the test renders templates/app/ itself with the values of
+// /tmp/contract.md. The generator will replace renderDjangoApp; nothing below depends on how it renders.
+
+const TEMPLATES = fileURLToPath(new URL('../templates/app/', import.meta.url));
+
+/** The template variables of the contract (generators/shared/plan.ts computes them). */
+interface TemplateContext {
+  app: string;
+  service: string;
+  domain: string;
+  https: boolean;
+  djangoDir: string;
+  staticRoot: string;
+  staticUrl: string;
+  djangoPort: number;
+  nginxPort: number;
+  healthPath: string;
+  pythonImage: string;
+  nginxImage: string;
+  uid: number;
+  gid: number;
+  settingsModule: string;
+  wsgiApplication: string;
+  gunicornWorkers: number;
+  gunicornThreads: number;
+  copilotVersion: string;
+  environments: { name: string; branch: string; spot: boolean; production: boolean; pipelineName: string }[];
+}
+
+const DEFAULT_CONTEXT: TemplateContext = {
+  app: 'demo',
+  service: 'django',
+  domain: 'example.com',
+  https: true,
+  djangoDir: 'app',
+  staticRoot: '/srv/static',
+  staticUrl: '/static/',
+  djangoPort: 8000,
+  nginxPort: 8080,
+  healthPath: '/healthz/',
+  pythonImage: 'python:3.12-slim-bookworm',
+  nginxImage: 'nginx:1.27-alpine',
+  uid: 1000,
+  gid: 1000,
+  settingsModule: 'config.settings',
+  wsgiApplication: 'config.wsgi:application',
+  gunicornWorkers: 2,
+  gunicornThreads: 4,
+  copilotVersion: 'v1.34.1',
+  environments: [{ name: 'dev', branch: 'develop', spot: true, production: false, pipelineName: 'demo-develop' }],
+};
+
+/** Renders every file under templates/app/ into `<into>/<djangoDir>`; returns that folder. */
+async function renderDjangoApp(context: TemplateContext, into: string): Promise<string> {
+  const appDir = path.join(into, context.djangoDir);
+  for (const relative of await readdir(TEMPLATES, { recursive: true })) {
+    const source = path.join(TEMPLATES, relative);
+    if (!(await stat(source)).isFile()) continue;
+    const target = path.join(appDir, relative);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, await ejs.renderFile(source, { ...context }));
+  }
+  return appDir;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running programs
+
+interface Result {
+  code: number | string | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(file, args, { ...options, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error.code ?? null) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The last stdout line as JSON: the settings log to stdout too. */
+function lastJsonLine<T>(result: Result): T {
+  const lines = result.stdout.trim().split('\n');
+  try {
+    return JSON.parse(lines[lines.length - 1]) as T;
+  } catch {
+    throw new Error(`no JSON from Python (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+const SECRET_KEY = 'q8Vt3mZk1Lx7Rw4Np0Bc6Hs2Jd9Fg5Ya8Ue3Oi7Kl1Mn4Pq6Zr'; // 50 varied characters: security.W009
+const LB_DNS = 'demo-Publi-1A2B3C4D5E6F-123456789.us-east-1.elb.amazonaws.com';
+const DEFAULT_DOMAIN_NAME = 'django.dev.demo.example.com';
+const TASK_IP = '10.0.1.23';
+const DB_SECRET = {
+  host: 'demo-dev-db.cluster-abc.us-east-1.rds.amazonaws.com',
+  port: 5432,
+  dbname: 'demo',
+  username: 'postgres',
+  password: 'not-a-real-password',
+  engine: 'postgres',
+  dbClusterIdentifier: 'demo-dev-db',
+};
+
+/** Nothing from the developer's shell leaks in: only what a test sets. */
+function localEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', ...extra };
+}
+
+/** What a task of service `django` in environment `dev` of app `demo` sees (contract, "in the cloud"). */
+function cloudEnv(domain: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return localEnv({
+    COPILOT_APPLICATION_NAME: 'demo',
+    COPILOT_ENVIRONMENT_NAME: 'dev',
+    COPILOT_SERVICE_NAME: 'django',
+    COPILOT_LB_DNS: LB_DNS,
+    DJANGO_DOMAIN: domain,
+    DJANGO_HTTPS: domain ? 'true' : 'false',
+    DJANGO_SECRET_KEY: SECRET_KEY,
+    DB_SECRET: JSON.stringify(DB_SECRET),
+    WEB_CONCURRENCY: '2',
+    GUNICORN_THREADS: '4',
+    ...extra,
+  });
+}
+
+/** Runs Python in the project with Django's settings; `code` prints one JSON line last. */
+function python(appDir: string, env: NodeJS.ProcessEnv, code: string, args: string[] = []): Promise<Result> {
+  const prelude = 'import json, os, sys\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\n';
+  return run(PYTHON, ['-c', prelude + code, ...args], { cwd: appDir, env });
+}
+
+const SETTINGS_PROBE = `
+from django.conf import settings
+names = ["DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+         "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER", "SILENCED_SYSTEM_CHECKS",
+         "DATABASES", "STATIC_URL", "STATIC_ROOT", "STORAGES"]
+print(json.dumps({name: getattr(settings, name, None) for name in names}, default=str))
+`;
+
+interface Settings {
+  DEBUG: boolean;
+  ALLOWED_HOSTS: string[];
+  CSRF_TRUSTED_ORIGINS: string[];
+  SESSION_COOKIE_SECURE: boolean;
+  CSRF_COOKIE_SECURE: boolean;
+  SECURE_SSL_REDIRECT: boolean;
+  SECURE_HSTS_SECONDS: number;
+  SECURE_PROXY_SSL_HEADER: string[] | null;
+  SILENCED_SYSTEM_CHECKS: string[];
+  DATABASES: { default: Record<string, unknown> };
+  STATIC_URL: string;
+  STATIC_ROOT: string;
+  STORAGES: { staticfiles: { BACKEND: string } };
+}
+
+async function settingsWith(appDir: string, env: NodeJS.ProcessEnv): Promise<Settings> {
+  return lastJsonLine<Settings>(await python(appDir, env, SETTINGS_PROBE));
+}
+
+/** GETs through Django's test client: `[path, Host, X-Forwarded-Proto or ""]` → [status, Location, body]. */
+const REQUEST_PROBE = `
+import django
+django.setup()
+from django.test import Client
+client = Client()
+answers = []
+for path, host, proto in json.loads(sys.argv[1]):
+    extra = {"HTTP_X_FORWARDED_PROTO": proto} if proto else {}
+    response = client.get(path, HTTP_HOST=host, **extra)
+    answers.append([response.status_code, response.get("Location"), response.content.decode()[:20]])
+print(json.dumps(answers))
+`;
+
+type Answer = [number, string | null, string];
+
+/** How long loading the settings takes (the metadata lookup included), and the hosts it allowed. */
+const TIMED_SETTINGS_PROBE = `
+import time
+start = time.monotonic()
+from django.conf import settings
+hosts = settings.ALLOWED_HOSTS
+print(json.dumps({"seconds": time.monotonic() - start, "hosts": hosts}))
+`;
+
+const SUPERUSERS_PROBE = `
+import django
+django.setup()
+from django.contrib.auth.models import User
+print(json.dumps(list(User.objects.filter(is_superuser=True).values("username", "password"))))
+`;
+
+async function requestsWith(appDir: string, env: NodeJS.ProcessEnv, requests: string[][]): Promise<Answer[]> {
+  return lastJsonLine<Answer[]>(await python(appDir, env, REQUEST_PROBE, [JSON.stringify(requests)]));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A stand-in for the ECS container metadata endpoint v4
+
+/** The documented container response of `${ECS_CONTAINER_METADATA_URI_V4}` on Fargate, trimmed. */
+const CONTAINER_METADATA = {
+  DockerId: 'cd189a933e5849daa93386466019ab50-2495160603',
+  Name: 'django',
+  DockerName: 'django',
+  Image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/demo/django:latest',
+  Labels: { 'com.amazonaws.ecs.container-name': 'django' },
+  DesiredStatus: 'RUNNING',
+  KnownStatus: 'RUNNING',
+  Limits: { CPU: 2, Memory: 0 },
+  Type: 'NORMAL',
+  Networks: [
+    {
+      NetworkMode: 'awsvpc',
+      IPv4Addresses: [TASK_IP],
+      AttachmentIndex: 0,
+      MACAddress: '0e:9e:32:c7:48:85',
+      IPv4SubnetCIDRBlock: '10.0.1.0/24',
+      PrivateDNSName: 'ip-10-0-1-23.ec2.internal',
+      SubnetGatewayIpv4Address: '10.0.1.1/24',
+    },
+  ],
+};
+const CONTAINER_PATH = '/v4/cd189a933e5849daa93386466019ab50-2495160603';
+
+/** Answers the container path only (`/task` and the rest get 404), and records what was asked. */
+async function startMetadataServer(): Promise<{ uri: string; paths: string[]; close: () => Promise<void> }> {
+  const paths: string[] = [];
+  const server: Server = createServer((req, res) => {
+    paths.push(req.url ?? '');
+    if (req.url !== CONTAINER_PATH) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(CONTAINER_METADATA));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    uri: `http://127.0.0.1:${port}${CONTAINER_PATH}`,
+    paths,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Accepts connections and never answers: the endpoint at its worst. */
+async function startSilentServer(): Promise<{ uri: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => sockets.add(socket));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    uri: `http://127.0.0.1:${port}${CONTAINER_PATH}`,
+    close: () => {
+      sockets.forEach((socket) => socket.destroy());
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createTcpServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function httpGet(port: number, urlPath: string, host: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: urlPath, headers: { Host: host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const HEALTH = DEFAULT_CONTEXT.healthPath;
+
+describeWith(['django'])('the generated Django project', () => {
+  let workDir: string;
+  let appDir: string;
+  let files: string[];
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), 'django-app-'));
+    appDir = await renderDjangoApp(DEFAULT_CONTEXT, path.join(workDir, 'default'));
+    files = (await readdir(appDir, { recursive: true })).sort();
+  });
+
+  afterAll(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  describe('rendered files', () => {
+    it('holds the project, the deployment app and the container files, with no EJS tag left', async () => {
+      expect(files).toEqual(
+        expect.arrayContaining([
+          '.dockerignore',
+          'Dockerfile',
+          'entrypoint.sh',
+          'gunicorn.conf.py',
+          'manage.py',
+          'requirements.txt',
+          'config/settings.py',
+          'config/urls.py',
+          'config/wsgi.py',
+          'config/asgi.py',
+          'copilot_deploy/ecs.py',
+          'copilot_deploy/database.py',
+          'copilot_deploy/views.py',
+          'copilot_deploy/management/commands/locked.py',
+          'copilot_deploy/management/commands/ensure_superuser.py',
+        ]),
+      );
+      for (const file of files) {
+        const full = path.join(appDir, file);
+        if (!(await stat(full)).isFile()) continue;
+        const text = await readFile(full, 'utf8');
+        expect({ file, leftover: /<%|%>/.test(text) }).toEqual({ file, leftover: false });
+      }
+    });
+
+    it('compiles every Python file', async () => {
+      const pythonFiles = files.filter((file) => file.endsWith('.py'));
+      const result = await run(PYTHON, ['-m', 'py_compile', ...pythonFiles], { cwd: appDir, env: localEnv() });
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+    });
+
+    it('pins Django 5.2 LTS, gunicorn and psycopg 3 by major version, and nothing else', async () => {
+      const requirements = (await readFile(path.join(appDir, 'requirements.txt'), 'utf8')).trim().split('\n');
+      expect(requirements).toEqual([
+        expect.stringMatching(/^Django>=5\.2,<5\.3$/),
+        expect.stringMatching(/^gunicorn>=\d+(\.\d+)*,<\d+$/),
+        expect.stringMatching(/^psycopg\[binary\]>=3(\.\d+)*,<4$/),
+      ]);
+    });
+
+    it('builds an image that installs dependencies before the code and runs gunicorn on 0.0.0.0:8000 as a non-root user', async () => {
+      const dockerfile = await readFile(path.join(appDir, 'Dockerfile'), 'utf8');
+      const instructions = dockerfile
+        .replace(/\\\n/g, ' ')
+        .split('\n')
+        .filter((line) => /^[A-Z]+\s/.test(line));
+      const index = (prefix: string) => {
+        const found = instructions.findIndex((line) => line.startsWith(prefix));
+        if (found < 0) throw new Error(`no "${prefix}" instruction in the Dockerfile`);
+        return found;
+      };
+      expect(instructions[0]).toBe('FROM python:3.12-slim-bookworm');
+      expect(index('COPY requirements.txt')).toBeLessThan(index('RUN pip install --no-cache-dir -r requirements.txt'));
+      expect(index('RUN pip install')).toBeLessThan(index('COPY . .'));
+      expect(instructions).toContainEqual(expect.stringMatching(/^RUN chmod 755 \/app\/entrypoint\.sh$/));
+      expect(instructions).toContainEqual(expect.stringMatching(/useradd --uid 1000 --gid django .*chown django:django \/srv\/static/));
+      expect(instructions[index('ENV ')].split(/\s+/)).toEqual(
+        expect.arrayContaining(['DJANGO_SETTINGS_MODULE=config.settings', 'DJANGO_STATIC_ROOT=/srv/static']),
+      );
+      expect(instructions).toContain('USER django');
+      expect(instructions).toContain('EXPOSE 8000');
+      expect(instructions).toContain('ENTRYPOINT ["/app/entrypoint.sh"]');
+      const cmd = JSON.parse(instructions[index('CMD ')].slice(4)) as string[];
+      expect(cmd[0]).toBe('gunicorn');
+      expect(cmd).toEqual(expect.arrayContaining(['--bind', '0.0.0.0:8000', 'config.wsgi:application']));
+    });
+  });
+
+  describeWith(['shellcheck'])('entrypoint.sh', () => {
+    it('is valid POSIX sh and passes shellcheck', async () => {
+      expect(await run('/bin/sh', ['-n', 'entrypoint.sh'], { cwd: appDir })).toMatchObject({ code: 0 });
+      const shellcheck = await run(programPath('shellcheck'), ['--shell=sh', 'entrypoint.sh'], { cwd: appDir });
+      expect(shellcheck).toMatchObject({ code: 0, stdout: '' });
+    });
+  });
+
+  describe('settings in the cloud', () => {
+    it.each([
+      ['with a domain (DJANGO_HTTPS=true)', 'example.com', '(0 silenced)'],
+      ['without a domain (DJANGO_HTTPS=false)', '', '(4 silenced)'],
+    ])('pass `check --deploy --fail-level WARNING` %s', async (_name, domain, silenced) => {
+      const result = await run(PYTHON, ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'], {
+        cwd: appDir,
+        env: cloudEnv(domain),
+      });
+      expect(result.stderr).toBe('');
+      expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining(`no issues ${silenced}`) });
+    });
+
+    it('with a domain: HTTPS only (secure cookies, HSTS, redirect) and https:// trusted origins', async () => {
+      const settings = await settingsWith(appDir, cloudEnv('example.com'));
+      expect(settings).toMatchObject({
+        DEBUG: false,
+        SESSION_COOKIE_SECURE: true,
+        CSRF_COOKIE_SECURE: true,
+        SECURE_SSL_REDIRECT: true,
+        SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'],
+        SILENCED_SYSTEM_CHECKS: [],
+      });
+      expect(settings.SECURE_HSTS_SECONDS).toBeGreaterThan(0);
+      expect(settings.CSRF_TRUSTED_ORIGINS.sort()).toEqual([`https://${DEFAULT_DOMAIN_NAME}`, `https://${LB_DNS}`].sort());
+    });
+
+    it('without a domain: the admin works over plain HTTP, and only the four HTTPS-only checks are silenced', async () => {
+      const settings = await settingsWith(appDir, cloudEnv('', { DJANGO_ALLOWED_HOSTS: 'www.example.org, .example.net' }));
+      expect(settings).toMatchObject({ SESSION_COOKIE_SECURE: false, CSRF_COOKIE_SECURE: false, SECURE_SSL_REDIRECT: false });
+      expect(settings.SILENCED_SYSTEM_CHECKS.sort()).toEqual(['security.W004', 'security.W008', 'security.W012', 'security.W016']);
+      expect(settings.CSRF_TRUSTED_ORIGINS).toEqual(['http://www.example.org', 'http://*.example.net', `http://${LB_DNS}`]);
+    });
+
+    it('keeps DEBUG off even when DJANGO_DEBUG asks for it', async () => {
+      expect(await settingsWith(appDir, cloudEnv('example.com', { DJANGO_DEBUG: 'true' }))).toMatchObject({ DEBUG: false });
+    });
+
+    it('refuses to start without DJANGO_SECRET_KEY, naming the secret to create', async () => {
+      const result = await run(PYTHON, ['manage.py', 'check'], { cwd: appDir, env: cloudEnv('example.com', { DJANGO_SECRET_KEY: '' }) });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/ImproperlyConfigured: DJANGO_SECRET_KEY is not set\. .*copilot secret init --name DJANGO_SECRET_KEY/);
+    });
+
+    it('serves hashed static files from STATIC_ROOT on the shared volume, never from Django', async () => {
+      const settings = await settingsWith(appDir, cloudEnv('example.com'));
+      expect(settings).toMatchObject({
+        STATIC_URL: '/static/',
+        STATIC_ROOT: '/srv/static',
+        STORAGES: { staticfiles: { BACKEND: 'django.contrib.staticfiles.storage.ManifestStaticFilesStorage' } },
+      });
+    });
+  });
+
+  describe('local settings', () => {
+    it('allow DJANGO_DEBUG, localhost and SQLite in the project folder', async () => {
+      const settings = await settingsWith(appDir, localEnv({ DJANGO_DEBUG: 'true' }));
+      expect(settings).toMatchObject({ DEBUG: true, ALLOWED_HOSTS: ['localhost', '127.0.0.1', '[::1]'] });
+      expect(settings.DATABASES.default).toMatchObject({
+        ENGINE: 'django.db.backends.sqlite3',
+        NAME: path.join(appDir, 'db.sqlite3'),
+      });
+    });
+  });
+
+  describe('database settings', () => {
+    it("read Copilot's Aurora secret (DB_SECRET) as PostgreSQL", async () => {
+      const { DATABASES } = await settingsWith(appDir, cloudEnv('example.com'));
+      expect(DATABASES.default).toMatchObject({
+        ENGINE: 'django.db.backends.postgresql',
+        HOST: DB_SECRET.host,
+        PORT: '5432',
+        NAME: 'demo',
+        USER: 'postgres',
+        PASSWORD: DB_SECRET.password,
+        CONN_HEALTH_CHECKS: true,
+      });
+      expect(DATABASES.default.CONN_MAX_AGE).toBeGreaterThan(0);
+    });
+
+    it('read a DATABASE_URL with a %-encoded password when there is no DB_SECRET', async () => {
+      const env = cloudEnv('example.com', { DB_SECRET: '', DATABASE_URL: 'postgres://app:p%40ss%2Fword@db.internal:6543/shop' });
+      expect((await settingsWith(appDir, env)).DATABASES.default).toMatchObject({
+        ENGINE: 'django.db.backends.postgresql',
+        HOST: 'db.internal',
+        PORT: '6543',
+        NAME: 'shop',
+        USER: 'app',
+        PASSWORD: 'p@ss/word',
+      });
+    });
+
+    it('refuse to start in the cloud without a database, and never print the secret when it is malformed', async () => {
+      const none = await run(PYTHON, ['manage.py', 'check'], { cwd: appDir, env: cloudEnv('example.com', { DB_SECRET: '' }) });
+      expect(none.code).not.toBe(0);
+      expect(none.stderr).toContain('copilot storage init -t Aurora');
+      const broken = await run(PYTHON, ['manage.py', 'check'], {
+        cwd: appDir,
+        env: cloudEnv('example.com', { DB_SECRET: '{"host": "h", "password": "hunter2-secret"' }),
+      });
+      expect(broken.code).not.toBe(0);
+      expect(broken.stderr).toContain('DB_SECRET must be the JSON');
+      expect(broken.stderr).not.toContain('hunter2-secret');
+    });
+  });
+
+  describe('ALLOWED_HOSTS from the ECS container metadata endpoint', () => {
+    let metadata: Awaited<ReturnType<typeof startMetadataServer>>;
+    beforeAll(async () => {
+      metadata = await startMetadataServer();
+    });
+    afterAll(async () => {
+      await metadata.close();
+    });
+
+    it('answer the health check sent to the task IP, the default domain and the load balancer; any other Host gets 400', async () => {
+      const env = cloudEnv('example.com', { ECS_CONTAINER_METADATA_URI_V4: metadata.uri });
+      const answers = await requestsWith(appDir, env, [
+        [HEALTH, TASK_IP, ''],
+        [HEALTH, `${TASK_IP}:8080`, ''],
+        [HEALTH, DEFAULT_DOMAIN_NAME, 'https'],
+        [HEALTH, LB_DNS, 'https'],
+        [HEALTH, 'evil.example', ''],
+        [HEALTH, '10.0.1.24', ''],
+      ]);
+      expect(answers).toEqual([
+        [200, null, 'ok'],
+        [200, null, 'ok'],
+        [200, null, 'ok'],
+        [200, null, 'ok'],
+        [400, null, expect.any(String)],
+        [400, null, expect.any(String)],
+      ]);
+      expect(metadata.paths).toContain(CONTAINER_PATH);
+    });
+
+    it('follow the rendered health path, which stays exempt from the HTTPS redirect', async () => {
+      const context = { ...DEFAULT_CONTEXT, healthPath: '/-/health.check' };
+      const otherApp = await renderDjangoApp(context, path.join(workDir, 'other-health-path'));
+      const env = cloudEnv('example.com', { ECS_CONTAINER_METADATA_URI_V4: metadata.uri });
+      const answers = await requestsWith(otherApp, env, [
+        [context.healthPath, TASK_IP, ''],
+        ['/-/healthXcheck', TASK_IP, ''],
+        [HEALTH, TASK_IP, 'https'],
+      ]);
+      expect(answers.map(([status]) => status)).toEqual([200, 301, 404]);
+    });
+
+    it('fall back to ECS_CONTAINER_METADATA_URI (v3) when v4 is not set', async () => {
+      const settings = await settingsWith(appDir, cloudEnv('example.com', { ECS_CONTAINER_METADATA_URI: metadata.uri }));
+      expect(settings.ALLOWED_HOSTS).toContain(TASK_IP);
+    });
+
+    it('with a domain, redirect plain HTTP to HTTPS except the health check, which the ALB sends without X-Forwarded-Proto', async () => {
+      const env = cloudEnv('example.com', { ECS_CONTAINER_METADATA_URI_V4: metadata.uri });
+      const answers = await requestsWith(appDir, env, [
+        [HEALTH, TASK_IP, ''],
+        ['/admin/', DEFAULT_DOMAIN_NAME, ''],
+        ['/admin/', DEFAULT_DOMAIN_NAME, 'https'],
+      ]);
+      expect(answers).toEqual([
+        [200, null, 'ok'],
+        [301, `https://${DEFAULT_DOMAIN_NAME}/admin/`, ''],
+        [302, '/admin/login/?next=/admin/', ''],
+      ]);
+    });
+
+    it('without a domain, serve everything over plain HTTP', async () => {
+      const env = cloudEnv('', { ECS_CONTAINER_METADATA_URI_V4: metadata.uri });
+      const answers = await requestsWith(appDir, env, [
+        [HEALTH, TASK_IP, ''],
+        ['/admin/', LB_DNS, 'http'],
+      ]);
+      expect(answers).toEqual([
+        [200, null, 'ok'],
+        [302, '/admin/login/?next=/admin/', ''],
+      ]);
+    });
+
+    it.each([
+      ['refuses connections', async () => ({ uri: 'http://127.0.0.1:9/v4/none', close: async () => undefined })],
+      ['never answers', startSilentServer],
+    ])('still load within 2 s when the endpoint %s, without the task IP', async (_name, start) => {
+      const endpoint = await start();
+      try {
+        const env = cloudEnv('example.com', { ECS_CONTAINER_METADATA_URI_V4: endpoint.uri });
+        const result = await python(appDir, env, TIMED_SETTINGS_PROBE);
+        const { seconds, hosts } = lastJsonLine<{ seconds: number; hosts: string[] }>(result);
+        expect(seconds).toBeLessThan(2);
+        expect(hosts).toEqual([DEFAULT_DOMAIN_NAME, LB_DNS]);
+        expect(result.stderr).toContain("Could not read the task's IP addresses");
+      } finally {
+        await endpoint.close();
+      }
+    });
+  });
+
+  describe('gunicorn.conf.py', () => {
+    it('takes workers and threads from the manifest variables, with the rendered defaults', async () => {
+      const probe = `
+import runpy
+config = runpy.run_path("gunicorn.conf.py")
+names = ["bind", "workers", "threads", "worker_class", "timeout", "accesslog", "forwarded_allow_ips"]
+print(json.dumps({name: config[name] for name in names}))
+`;
+      const fromManifest = lastJsonLine(await python(appDir, localEnv({ WEB_CONCURRENCY: '3', GUNICORN_THREADS: '8' }), probe));
+      expect(fromManifest).toEqual({
+        bind: '0.0.0.0:8000',
+        workers: 3,
+        threads: 8,
+        worker_class: 'gthread',
+        timeout: expect.any(Number),
+        accesslog: '-',
+        forwarded_allow_ips: '127.0.0.1,::1',
+      });
+      expect(lastJsonLine(await python(appDir, localEnv(), probe))).toMatchObject({ workers: 2, threads: 4 });
+    });
+  });
+
+  describeWith(['gunicorn'])('gunicorn serving the project', () => {
+    it('answers the health check by task IP with 200 and an unknown Host with 400, over real HTTP', async () => {
+      const metadata = await startMetadataServer();
+      const port = await freePort();
+      const server = spawn(
+        PYTHON,
+        ['-m', 'gunicorn', '--config', 'gunicorn.conf.py', '--bind', `127.0.0.1:${port}`, 'config.wsgi:application'],
+        { cwd: appDir, env: cloudEnv('example.com', { ECS_CONTAINER_METADATA_URI_V4: metadata.uri }), stdio: 'ignore' },
+      );
+      try {
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          try {
+            await httpGet(port, HEALTH, TASK_IP);
+            break;
+          } catch (error) {
+            if (Date.now() > deadline) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+        const health = await httpGet(port, HEALTH, TASK_IP);
+        expect(health).toMatchObject({ status: 200, body: 'ok' });
+        expect(health.headers['content-type']).toBe('text/plain');
+        expect(health.headers['cache-control']).toContain('no-store');
+        expect((await httpGet(port, HEALTH, 'evil.example')).status).toBe(400);
+      } finally {
+        server.kill('SIGTERM');
+        if (server.exitCode === null && server.signalCode === null) await once(server, 'exit');
+        await metadata.close();
+      }
+    });
+  });
+
+  describe('entrypoint.sh on SQLite', () => {
+    it('collects hashed static files, migrates, creates the superuser once and never resets its password', async () => {
+      const runDir = await mkdtemp(path.join(workDir, 'entrypoint-'));
+      const project = await renderDjangoApp(DEFAULT_CONTEXT, runDir);
+      const bin = path.join(runDir, 'bin');
+      await mkdir(bin);
+      await symlink(PYTHON, path.join(bin, 'python'));
+      const staticRoot = path.join(runDir, 'static');
+      const env = (password: string) =>
+        localEnv({
+          PATH: `${bin}:/usr/bin:/bin`,
+          DJANGO_STATIC_ROOT: staticRoot,
+          DJANGO_SUPERUSER_USERNAME: 'admin',
+          DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
+          DJANGO_SUPERUSER_PASSWORD: password,
+        });
+      const entrypoint = (password: string) =>
+        run('/bin/sh', [path.join(project, 'entrypoint.sh'), 'python3', '-c', 'print("exec ok")'], { cwd: runDir, env: env(password) });
+      const superusers = async () =>
+        lastJsonLine<{ username: string; password: string }[]>(await python(project, localEnv(), SUPERUSERS_PROBE));
+
+      const first = await entrypoint('first-Password-1');
+      expect(first).toMatchObject({ code: 0, stderr: '' });
+      expect(first.stdout).toContain('Superuser created successfully.');
+      expect(first.stdout.trim().split('\n').pop()).toBe('exec ok');
+      expect(first.stdout).not.toContain('first-Password-1');
+      const css = await readdir(path.join(staticRoot, 'admin', 'css'));
+      expect(css).toContain('base.css');
+      expect(css).toContainEqual(expect.stringMatching(/^base\.[0-9a-f]{12}\.css$/));
+      const manifest = JSON.parse(await readFile(path.join(staticRoot, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      expect(css).toContain(path.basename(manifest.paths['admin/css/base.css']));
+      const created = await superusers();
+      expect(created).toEqual([{ username: 'admin', password: expect.stringMatching(/^pbkdf2_sha256\$/) }]);
+
+      const second = await entrypoint('second-Password-2');
+      expect(second).toMatchObject({ code: 0, stderr: '' });
+      expect(second.stdout).toContain("Superuser 'admin' already exists: left unchanged.");
+      expect(second.stdout.trim().split('\n').pop()).toBe('exec ok');
+      expect(await superusers()).toEqual(created);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A throwaway PostgreSQL cluster on a free port; as root, the server runs as the `postgres` user. */
+async function startPostgres(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
+  const bin = path.dirname(programPath('postgres'));
+  const asRoot = process.getuid?.() === 0;
+  const pg = (program: string, args: string[]) =>
+    asRoot ? run('/usr/sbin/runuser', ['-u', 'postgres', '--', path.join(bin, program), ...args]) : run(path.join(bin, program), args);
+  const data = path.join(dir, 'data');
+  await mkdir(data);
+  if (asRoot) {
+    const ids = await run('/usr/bin/id', ['-u', 'postgres']);
+    const gid = await run('/usr/bin/id', ['-g', 'postgres']);
+    await chown(dir, Number(ids.stdout), Number(gid.stdout));
+    await chown(data, Number(ids.stdout), Number(gid.stdout));
+  }
+  const init = await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
+  if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const port = await freePort();
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const start = await pg('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-o', options, '-w', 'start']);
+  if (start.code !== 0) throw new Error(`pg_ctl start failed: ${start.stdout}${start.stderr}`);
+  return {
+    port,
+    stop: async () => {
+      await pg('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+    },
+  };
+}
+
+describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', () => {
+  let workDir: string;
+  let postgres: Awaited<ReturnType<typeof startPostgres>>;
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), 'django-pg-'));
+    postgres = await startPostgres(workDir);
+  });
+
+  afterAll(async () => {
+    await postgres?.stop();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('lets three tasks start at once on a fresh database: they take turns on the lock, all start, one superuser', async () => {
+    const project = await renderDjangoApp(DEFAULT_CONTEXT, path.join(workDir, 'render'));
+    const bin = path.join(workDir, 'bin');
+    await mkdir(bin);
+    await symlink(PYTHON, path.join(bin, 'python'));
+    const secret = { ...DB_SECRET, host: '127.0.0.1', port: postgres.port, dbname: 'postgres' };
+    const env = cloudEnv('example.com', {
+      PATH: `${bin}:/usr/bin:/bin`,
+      DB_SECRET: JSON.stringify(secret),
+      DJANGO_STATIC_ROOT: path.join(workDir, 'static'),
+      DJANGO_SUPERUSER_USERNAME: 'admin',
+      DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
+      DJANGO_SUPERUSER_PASSWORD: 'first-Password-1',
+    });
+    const task = () => run('/bin/sh', ['entrypoint.sh', 'python3', '-c', 'print("exec ok")'], { cwd: project, env });
+    const tasks = await Promise.all([task(), task(), task()]);
+    for (const result of tasks) {
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toContain('Waiting for the deploy lock to run migrate');
+      expect(result.stdout.trim().split('\n').pop()).toBe('exec ok');
+    }
+    const created = tasks.filter((result) => result.stdout.includes('Superuser created successfully.'));
+    expect(created).toHaveLength(1);
+    const superusers = lastJsonLine<{ username: string }[]>(await python(project, env, SUPERUSERS_PROBE));
+    expect(superusers.map((user) => user.username)).toEqual(['admin']);
+  });
+});
