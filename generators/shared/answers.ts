@@ -3,8 +3,10 @@
  * before anything is written. A broken answer gives one message naming the flag, the value and the rule.
  */
 import { questions, type Answers, type Question, type QuestionName } from './questions.js';
+import type { RunState } from './rerun.js';
 
 export type AnswerSource = 'flag' | 'prompt' | 'stored' | 'default';
+export type RawAnswers = Partial<Record<QuestionName, unknown>>;
 
 export class AnswersError extends Error {
   override name = 'AnswersError';
@@ -35,7 +37,7 @@ function check(question: Question, raw: unknown): { value: Answers[QuestionName]
 
 /** The one rule set, applied to every answer. Throws AnswersError listing every broken answer. */
 export function validateAnswers(
-  raw: Partial<Record<QuestionName, unknown>>,
+  raw: RawAnswers,
   sourceOf: (name: QuestionName) => AnswerSource,
 ): Answers {
   const answers: Partial<Record<QuestionName, unknown>> = {};
@@ -63,7 +65,7 @@ export function promptValidator(question: Question): (input: unknown) => true | 
 }
 
 /** Stored answers are read from a file the user may have edited: anything but an object is refused clearly. */
-export function readStoredAnswers(stored: unknown): Partial<Record<QuestionName, unknown>> {
+export function readStoredAnswers(stored: unknown): RawAnswers {
   if (stored === undefined || stored === null) return {};
   if (typeof stored !== 'object' || Array.isArray(stored)) {
     throw new AnswersError(
@@ -72,4 +74,13 @@ export function readStoredAnswers(stored: unknown): Partial<Record<QuestionName,
   }
   const known = new Set<string>(questions.map((question) => question.name));
   return Object.fromEntries(Object.entries(stored).filter(([name]) => known.has(name)));
+}
+
+/** The run state stored next to the answers (rerun.ts); a malformed one is refused like a bad answer. */
+export function readStoredState(stored: Record<string, unknown>): RunState {
+  const spotSwitch = stored.spotSwitch ?? [];
+  if (!Array.isArray(spotSwitch) || !spotSwitch.every((name) => typeof name === 'string')) {
+    throw new AnswersError('.yo-rc.json is refused: "spotSwitch" must be a list of environment names. Fix or delete it and run again.');
+  }
+  return { spotSwitch };
 }

@@ -5,6 +5,7 @@
 import { parseBranches, branchSlug } from './branches.js';
 import type { Answers } from './questions.js';
 import { parseRepository, type SourceProvider } from './repository.js';
+import { NO_STATE, type RunState } from './rerun.js';
 
 /** The last AWS Copilot CLI release (support ended 2026-06-12); pipelines install exactly this one. */
 export const COPILOT_VERSION = 'v1.34.1';
@@ -18,6 +19,8 @@ export interface EnvironmentPlan {
   pipelineName: string;
   /** Tasks in this environment; on Spot this many Spot tasks. */
   count: number;
+  /** Deployed before on the other capacity provider: Service Connect off for one deploy (rerun.ts). */
+  spotSwitch: boolean;
 }
 
 export interface PipelineSource {
@@ -71,7 +74,7 @@ const PRODUCTION = /^(prod|production|prd|live)(-|$)/;
 /** CodeStar connection names are at most 32 characters. */
 const CONNECTION_NAME_MAX = 32;
 
-export function planEnvironments(answers: Answers): EnvironmentPlan[] {
+export function planEnvironments(answers: Answers, state: RunState = NO_STATE): EnvironmentPlan[] {
   return parseBranches(answers.branches).map(({ branch, environment }) => {
     const production = PRODUCTION.test(environment);
     return {
@@ -81,6 +84,7 @@ export function planEnvironments(answers: Answers): EnvironmentPlan[] {
       production,
       pipelineName: `${answers.app}-${branchSlug(branch)}`,
       count: production ? 2 : 1,
+      spotSwitch: state.spotSwitch.includes(environment),
     };
   });
 }
@@ -93,7 +97,7 @@ export function planSource(answers: Answers): PipelineSource | undefined {
   return { ...repository, connectionName };
 }
 
-export function planContext(answers: Answers): TemplateContext {
+export function planContext(answers: Answers, state: RunState = NO_STATE): TemplateContext {
   const { workers, threads } = gunicornSize(TASK_CPU);
   return {
     app: answers.app,
@@ -119,7 +123,7 @@ export function planContext(answers: Answers): TemplateContext {
     gunicornWorkers: workers,
     gunicornThreads: threads,
     copilotVersion: COPILOT_VERSION,
-    environments: planEnvironments(answers),
+    environments: planEnvironments(answers, state),
     source: planSource(answers),
   };
 }

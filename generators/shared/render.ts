@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { planFiles, type PlannedFile } from './files.js';
 import { planContext } from './plan.js';
 import type { Answers } from './questions.js';
+import { NO_STATE, type RunState } from './rerun.js';
 import { templatesRoot } from './paths.js';
 
 export interface RenderedFile extends PlannedFile {
@@ -25,8 +26,8 @@ function readTemplate(template: string): string {
   return text;
 }
 
-export function renderProject(answers: Answers): RenderedFile[] {
-  const context = planContext(answers);
+export function renderProject(answers: Answers, state: RunState = NO_STATE): RenderedFile[] {
+  const context = planContext(answers, state);
   return planFiles(context).map((file) => ({
     ...file,
     contents: ejs.render(readTemplate(file.template), { ...context, ...file.locals }, { filename: join(templatesRoot(), file.template) }),

@@ -1,0 +1,50 @@
+/**
+ * What a re-run must know beyond the answers: which environments disappear from `--branches` (removed only on
+ * `--remove-environments`), and which deployed environments change capacity provider (the two-step Spot switch).
+ */
+import { parseDocument } from 'yaml';
+import { parseBranches } from './branches.js';
+import type { Answers } from './questions.js';
+
+/** Kept in .yo-rc.json next to the answers: environments in the middle of the two-step Spot switch. */
+export interface RunState {
+  spotSwitch: string[];
+}
+
+export const NO_STATE: RunState = { spotSwitch: [] };
+
+export function environmentNames(answers: Answers): string[] {
+  return parseBranches(answers.branches).map(({ environment }) => environment);
+}
+
+export function removedEnvironments(previous: Answers | undefined, answers: Answers): string[] {
+  if (!previous) return [];
+  const current = new Set(environmentNames(answers));
+  return environmentNames(previous).filter((name) => !current.has(name));
+}
+
+/** Environments whose override in the user's service manifest still turns Service Connect off. */
+function stillSwitching(serviceManifest: string | undefined, names: string[]): string[] {
+  if (serviceManifest === undefined) return [];
+  const manifest = parseDocument(serviceManifest).toJSON() as { environments?: Record<string, { network?: { connect?: unknown } } | null> } | null;
+  return names.filter((name) => manifest?.environments?.[name]?.network?.connect === false);
+}
+
+/**
+ * Copilot (up to its last release) cannot move a deployed service between Fargate and Fargate Spot while Service
+ * Connect is on (copilot-cli issues 4313, 4337, 4651, 5431): the service is replaced and its Service Connect name
+ * is still taken. Environments that existed before and change capacity provider now get Service Connect off for one
+ * deploy; the user deletes that override after deploying, which ends the switch. New environments start directly.
+ */
+export function planSpotSwitch(
+  previous: Answers | undefined,
+  previousState: RunState,
+  answers: Answers,
+  serviceManifest: string | undefined,
+): { state: RunState; switchingNow: string[] } {
+  const current = environmentNames(answers);
+  const switchingNow = previous && previous.spot !== answers.spot ? environmentNames(previous).filter((name) => current.includes(name)) : [];
+  const pending = stillSwitching(serviceManifest, previousState.spotSwitch.filter((name) => current.includes(name)));
+  const spotSwitch = [...new Set([...pending, ...switchingNow])].sort();
+  return { state: { spotSwitch }, switchingNow };
+}
