@@ -11,7 +11,7 @@ import { createEnv } from 'yeoman-environment';
 
 const NAMESPACE = 'copilot-django';
 const here = dirname(fileURLToPath(import.meta.url));
-const subgenerators = ['app'];
+const subgenerators = ['app', 'env'];
 
 function takeCwd(args: string[]): { cwd: string; rest: string[] } {
   const rest = [...args];

@@ -20,7 +20,10 @@ test('the full lookup registers exactly our JavaScript entry points', async () =
   const packagePath = linkedPackage();
   const env = createEnv({ cwd: ROOT });
   const found = await env.lookup({ packagePaths: [packagePath] });
-  expect(found.map((meta) => [meta.namespace, meta.resolved])).toEqual([['copilot-django:app', join(ROOT, 'generators', 'app', 'index.js')]]);
+  expect(found.map((meta) => [meta.namespace, meta.resolved])).toEqual([
+    ['copilot-django:app', join(ROOT, 'generators', 'app', 'index.js')],
+    ['copilot-django:env', join(ROOT, 'generators', 'env', 'index.js')],
+  ]);
 });
 
 test('the single-result lookup finds the JavaScript entry point, and it imports on this Node', async () => {

@@ -29,6 +29,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   private state: RunState = NO_STATE;
   private switchingNow: string[] = [];
   private removed: string[] = [];
+  private keptConflicts: string[] = [];
+  private deleted: string[] = [];
 
   constructor(args?: string[], options?: Options) {
     super(args, options);
@@ -89,9 +91,16 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   }
 
   end(): void {
+    if (this.keptConflicts.length > 0) {
+      this.log(
+        `Kept your version of ${this.keptConflicts.join(', ')}: you changed them and the generator has changes for them too. ` +
+          'Run again in a terminal without --yes to compare and choose, or with --force to take the generated version.',
+      );
+    }
     if (this.switchingNow.length > 0) this.log(spotSwitchSteps(this.answers, this.switchingNow));
     if (this.removed.length > 0) {
-      this.log(`Removed the environment(s) ${this.removed.join(', ')} from this repository. In AWS, delete them with:`);
+      this.log(`Removed the environment(s) ${this.removed.join(', ')}: deleted ${this.deleted.join(', ') || 'no file'} and their overrides in copilot/${this.answers.service}/manifest.yml.`);
+      this.log('In AWS, delete them with:');
       for (const name of this.removed) this.log(`  copilot svc delete --name ${this.answers.service} --env ${name} && copilot env delete --name ${name}`);
     }
     if (!this.previous) this.log(nextSteps(this.answers));
@@ -148,15 +157,40 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     const destination = this.destinationPath(file.destination);
     const mine = this._readIfExists(file.destination);
     if (mine !== undefined && file.merge === 'yaml') {
+      // The merge keeps every edit of the user's: its result needs no conflict question.
       const merged = mergeYaml(base, mine, file.contents);
-      if (merged.changed) this.fs.write(destination, merged.text);
+      if (merged.changed) this._writeResolved(destination, merged.text);
       return;
     }
-    if (decideText(base, mine, file.contents) === 'keep') return;
-    // 'write' and 'conflict' both go through Yeoman's conflicter: identical files are skipped, a file the user
-    // changed is only overwritten after a yes at the prompt, or with --force.
-    // mem-fs-editor keeps only `mode` of the stat it is given: the entrypoint must stay executable.
-    this.fs.write(destination, file.contents, file.executable ? { stat: { mode: 0o100755 } as Stats } : {});
+    const decision = decideText(base, mine, file.contents);
+    if (decision === 'keep' || mine === file.contents) return;
+    if (decision === 'write') {
+      this._writeResolved(destination, file.contents, file.executable);
+      return;
+    }
+    // The user changed a file the generator also changes: Yeoman's conflicter asks, or --force overwrites.
+    // Without a terminal to ask on, the user's file stays and the run says so: never a silent overwrite.
+    if (!this.options.force && (this.options.yes || !this._canPrompt())) {
+      this.keptConflicts.push(file.destination);
+      return;
+    }
+    this.fs.write(destination, file.contents, this._stat(file.executable));
+  }
+
+  /** Writes a file whose content is already decided (new, untouched since generated, or merged). */
+  private _writeResolved(destination: string, contents: string, executable = false): void {
+    this.fs.write(destination, contents, this._stat(executable));
+    this._resolved(destination);
+  }
+
+  /** Tells Yeoman's conflicter the change is decided: no question, even for a file that exists. */
+  private _resolved(destination: string): void {
+    (this.fs.store.get(destination) as { conflicter?: string }).conflicter = 'force';
+  }
+
+  /** mem-fs-editor keeps only `mode` of the stat it is given: the entrypoint must stay executable. */
+  private _stat(executable = false): { stat?: Stats } {
+    return executable ? { stat: { mode: 0o100755 } as Stats } : {};
   }
 
   /** A removed environment's files go when they are as generated; a file the user changed needs a yes. */
@@ -171,8 +205,11 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
         ]);
         remove = confirmed;
       }
-      if (remove) this.fs.delete(this.destinationPath(file.destination));
-      else this.log(`Kept ${file.destination}: it was changed since it was generated (delete it yourself, or re-run with --force).`);
+      if (remove) {
+        this.fs.delete(this.destinationPath(file.destination));
+        this._resolved(this.destinationPath(file.destination));
+        this.deleted.push(file.destination);
+      } else this.log(`Kept ${file.destination}: it was changed since it was generated (delete it yourself, or re-run with --force).`);
     }
   }
 

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import helpers, { type RunResult } from 'yeoman-test';
 import CopilotDjangoGenerator from '../../generators/app/generator.js';
+import EnvironmentGenerator from '../../generators/env/generator.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'dist', 'generators', 'cli.js');
@@ -35,7 +36,19 @@ export async function runApp(
 ): Promise<RunResult> {
   let context = helpers.run(CopilotDjangoGenerator, { namespace: 'copilot-django:app', resolved: GENERATOR_PATH });
   context = cwd ? context.cd(cwd) : context.inTmpDir();
-  return context.withOptions(options).withAnswers(answers ?? {});
+  // yeoman-test runs with --force by default; users do not.
+  return context.withOptions({ force: false, ...options }).withAnswers(answers ?? {});
+}
+
+/** Runs `copilot-django:env <name> --branch <branch>` in `cwd`. */
+export async function runEnv(name: string, options: Record<string, unknown>, cwd: string): Promise<RunResult> {
+  const path = join(ROOT, 'generators', 'env', 'generator.ts');
+  return helpers.run(EnvironmentGenerator, { namespace: 'copilot-django:env', resolved: path }).cd(cwd).withArguments([name]).withOptions({ force: false, ...options });
+}
+
+/** Every file under `folder` with its contents: a before/after picture of a run. */
+export function snapshot(folder: string): Record<string, string> {
+  return Object.fromEntries(listFiles(folder).map((file) => [file, readFileSync(join(folder, file), 'utf8')]));
 }
 
 /** Generates a project with `--yes` and the given flags into a new folder; returns the folder. */

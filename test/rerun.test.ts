@@ -1,0 +1,194 @@
+/**
+ * Re-runs months later, in a repo the team has changed: nothing they wrote is lost, the generator adds only what
+ * is new, and the result still passes Copilot's schema. One folder across runs, edited the way users edit.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkManifest } from './support/copilot-schema.js';
+import { DEMO_FLAGS, listFiles, readText, readYaml, runApp, runCli, runEnv, snapshot, temporaryFolder } from './support/generate.js';
+
+async function generated(flags: Record<string, unknown> = DEMO_FLAGS): Promise<string> {
+  const cwd = temporaryFolder();
+  await runApp({ yes: true, ...flags }, { cwd });
+  return cwd;
+}
+
+/** The edits of the issue: a variable and a comment in the service manifest, a count, nginx's configuration. */
+function editLikeAUser(cwd: string): void {
+  const manifestPath = join(cwd, 'copilot/django/manifest.yml');
+  const manifest = readText(cwd, 'copilot/django/manifest.yml')
+    .replace('variables:\n', 'variables:\n  # feature flag for the new checkout, see ADR-12\n  CHECKOUT_V2: "on"\n')
+    .replace('  dev:\n    count:\n      spot: 1', '  dev:\n    count:\n      spot: 3');
+  writeFileSync(manifestPath, manifest);
+  appendFileSync(join(cwd, 'nginx/nginx.conf'), '# rate limits: see ops runbook\n');
+}
+
+function expectEditsKept(cwd: string): void {
+  const text = readText(cwd, 'copilot/django/manifest.yml');
+  expect(text).toContain('  # feature flag for the new checkout, see ADR-12\n  CHECKOUT_V2: "on"\n');
+  const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
+  expect(manifest.environments.dev.count).toEqual({ spot: 3 });
+  expect(readText(cwd, 'nginx/nginx.conf')).toMatch(/# rate limits: see ops runbook\n$/);
+}
+
+function expectStagingComplete(cwd: string, branch = 'release'): void {
+  const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
+  expect(manifest.environments.staging).toEqual({ count: { spot: 1 } });
+  expect(checkManifest('service', manifest)).toEqual([]);
+  expect(readYaml(cwd, 'copilot/environments/staging/manifest.yml')).toMatchObject({ name: 'staging', type: 'Environment' });
+  const pipeline = readYaml(cwd, `copilot/pipelines/demo-${branch}/manifest.yml`);
+  expect(pipeline.source.properties.branch).toBe(branch);
+  expect(pipeline.stages.map((stage: { name: string }) => stage.name)).toEqual(['staging']);
+  expect(checkManifest('pipeline', pipeline)).toEqual([]);
+  expect(readYaml(cwd, `copilot/pipelines/demo-${branch}/buildspec.yml`).env.variables.COPILOT_ENVIRONMENT).toBe('staging');
+}
+
+test('an unchanged re-run with --yes changes no file, byte for byte', async () => {
+  const cwd = await generated();
+  const before = snapshot(cwd);
+  await runApp({ yes: true }, { cwd });
+  expect(snapshot(cwd)).toEqual(before);
+});
+
+test('an unchanged re-run keeps edited files without a question', async () => {
+  const cwd = await generated();
+  editLikeAUser(cwd);
+  const before = snapshot(cwd);
+  await runApp({ yes: true }, { cwd });
+  expect(snapshot(cwd)).toEqual(before);
+});
+
+test('a re-run with a new branch keeps every edit and adds a complete staging environment', async () => {
+  const cwd = await generated();
+  editLikeAUser(cwd);
+  await runApp({ yes: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd });
+  expectEditsKept(cwd);
+  expectStagingComplete(cwd);
+  expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].branches).toBe('develop:dev,main:prod,release:staging');
+});
+
+test('copilot-django:env adds the same environment and changes nothing else', async () => {
+  const viaFlag = await generated();
+  await runApp({ yes: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd: viaFlag });
+  const viaEnv = await generated();
+  editLikeAUser(viaEnv);
+  await runEnv('staging', { branch: 'release' }, viaEnv);
+  expectEditsKept(viaEnv);
+  expectStagingComplete(viaEnv);
+  expect(listFiles(viaEnv)).toEqual(listFiles(viaFlag));
+});
+
+test('copilot-django:env refuses a bad name, a missing branch, and a project it did not make', async () => {
+  const cwd = await generated();
+  const before = snapshot(cwd);
+  await expect(runEnv('Staging', { branch: 'release' }, cwd)).rejects.toThrow('<name> "Staging" is refused: it must be a Copilot name');
+  await expect(runEnv('staging', {}, cwd)).rejects.toThrow('--branch is missing');
+  await expect(runEnv('staging', { branch: 'bad..branch' }, cwd)).rejects.toThrow('--branch "bad..branch" is refused');
+  await expect(runEnv('dev', { branch: 'other' }, cwd)).rejects.toThrow('it exists already, deployed from branch develop');
+  expect(snapshot(cwd)).toEqual(before);
+  await expect(runEnv('staging', { branch: 'release' }, temporaryFolder())).rejects.toThrow('run copilot-django first');
+});
+
+test('in git, an edited repo re-run with a new environment shows only additions; an unchanged re-run no diff', async () => {
+  const cwd = await generated();
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'generated');
+  editLikeAUser(cwd);
+  git('commit', '-qam', 'edited');
+  await runApp({ yes: true }, { cwd });
+  expect(git('status', '--porcelain')).toBe('');
+  await runApp({ yes: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd });
+  git('add', '-A');
+  const changes = git('diff', '--cached', '--numstat').trim().split('\n').map((line) => line.split('\t'));
+  expect(changes.length).toBeGreaterThan(3);
+  for (const [added, deleted, file] of changes) {
+    if (file === '.yo-rc.json') continue; // the stored branches line is replaced by its longer version
+    expect({ file, deleted }).toEqual({ file, deleted: '0' });
+    expect(Number(added)).toBeGreaterThan(0);
+  }
+});
+
+describe('removing an environment', () => {
+  test('is refused without --remove-environments, naming what it would delete, and nothing changes', async () => {
+    const cwd = await generated();
+    const before = snapshot(cwd);
+    await expect(runApp({ yes: true, branches: 'main:prod' }, { cwd })).rejects.toThrow(
+      /drops the environment\(s\) dev\. Removing them deletes copilot\/environments\/dev\/manifest\.yml, copilot\/pipelines\/demo-develop\/manifest\.yml, copilot\/pipelines\/demo-develop\/buildspec\.yml .*--remove-environments/,
+    );
+    expect(snapshot(cwd)).toEqual(before);
+  });
+
+  test('with the flag deletes its untouched files and override, and keeps a file the user changed', async () => {
+    const cwd = await generated();
+    appendFileSync(join(cwd, 'copilot/pipelines/demo-develop/buildspec.yml'), '# our integration tests run here\n');
+    await runApp({ yes: true, branches: 'main:prod', 'remove-environments': true }, { cwd });
+    const files = listFiles(cwd);
+    expect(files).not.toContain('copilot/environments/dev/manifest.yml');
+    expect(files).not.toContain('copilot/pipelines/demo-develop/manifest.yml');
+    expect(files).toContain('copilot/pipelines/demo-develop/buildspec.yml');
+    expect(Object.keys(readYaml(cwd, 'copilot/django/manifest.yml').environments)).toEqual(['prod']);
+  });
+});
+
+describe('switching to Spot', () => {
+  test('a deployed environment gets Service Connect off for one deploy and the steps; a new one starts on Spot', async () => {
+    const cwd = await generated({ ...DEMO_FLAGS, spot: false });
+    const result = await runApp({ yes: true, spot: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd });
+    const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
+    expect(manifest.environments.dev).toEqual({ count: { spot: 1 }, network: { connect: false } });
+    expect(manifest.environments.prod).toEqual({ count: { spot: 2 }, network: { connect: false } });
+    expect(manifest.environments.staging).toEqual({ count: { spot: 1 } });
+    expect(manifest.network.connect).toBe(true);
+    expect(checkManifest('service', manifest)).toEqual([]);
+    expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].spotSwitch).toEqual(['dev', 'prod']);
+    expect(result.env.adapter).toBeDefined();
+  });
+
+  test('the switch ends where the user removed the override; a re-run does not put it back', async () => {
+    const cwd = await generated({ ...DEMO_FLAGS, spot: false });
+    await runApp({ yes: true, spot: true }, { cwd });
+    const manifestPath = join(cwd, 'copilot/django/manifest.yml');
+    const text = readText(cwd, 'copilot/django/manifest.yml');
+    const devBlock = /  dev:\n    count:\n      spot: 1\n(    #.*\n)*    network:\n      connect: false\n/;
+    expect(text).toMatch(devBlock);
+    writeFileSync(manifestPath, text.replace(devBlock, '  dev:\n    count:\n      spot: 1\n'));
+    await runApp({ yes: true }, { cwd });
+    const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
+    expect(manifest.environments.dev).toEqual({ count: { spot: 1 } });
+    expect(manifest.environments.prod.network).toEqual({ connect: false });
+    expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].spotSwitch).toEqual(['prod']);
+  });
+
+  test('the built command prints the two-step procedure', async () => {
+    const cwd = temporaryFolder();
+    await runCli(['--yes', '--app', 'demo', '--no-spot'], cwd);
+    const result = await runCli(['--yes', '--spot'], cwd);
+    expect(result.code).toBe(0);
+    const output = result.stdout + result.stderr;
+    expect(output).toMatch(/Moving the deployed environment\(s\) dev, prod to Fargate Spot/);
+    expect(output).toMatch(/delete the `network: connect: false` override/);
+  });
+});
+
+describe('bad input on a re-run', () => {
+  test('a bad flag is refused and nothing changes', async () => {
+    const cwd = await generated();
+    const before = snapshot(cwd);
+    await expect(runApp({ yes: true, domain: 'https://example.com' }, { cwd })).rejects.toThrow('--domain "https://example.com" is refused');
+    expect(snapshot(cwd)).toEqual(before);
+  });
+
+  test('a .yo-rc.json that is not JSON gets a clear message, not a stack trace', async () => {
+    const cwd = await generated();
+    writeFileSync(join(cwd, '.yo-rc.json'), '{ "generator-copilot-django": { "app": "demo", }');
+    const before = snapshot(cwd);
+    const result = await runCli(['--yes'], cwd);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\.yo-rc\.json/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(snapshot(cwd)).toEqual(before);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * The simulation's own scratch space and processes. The scratch space is a tmpfs (overlayfs refuses a layer
+ * below another layer on the same filesystem, and the container roots overlay `/` itself), mounted on a fresh
+ * temporary folder. Every long-running process is started in its own process group and recorded, so that
+ * `teardown()` (afterAll, and process exit as a last resort) kills all of them and unmounts, even after a failure.
+ * Mounts made for containers live in private mount namespaces and vanish with their processes.
+ */
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Quotes one word for /bin/sh. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end; never throws on a non-zero exit (the caller asserts). */
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      command,
+      args,
+      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr: stderr || (error && code !== 0 && !stderr ? String(error.message) : stderr) });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** Like `run`, but throws with the command's output when it fails. */
+export async function runOrThrow(command: string, args: string[], options: Parameters<typeof run>[2] = {}): Promise<string> {
+  const result = await run(command, args, options);
+  if (result.code !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/** A long-running process group with its output kept for messages. */
+export class ProcessGroup {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private output = '';
+  private done = false;
+
+  constructor(readonly label: string, command: string, args: string[], env: NodeJS.ProcessEnv, stdin: 'pipe' | 'ignore' = 'ignore') {
+    this.child = spawn(command, args, { env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
+    const keep = (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+      // Keep the tail: enough to explain a failure.
+      if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.done = true;
+        resolve({ code, signal });
+      });
+      this.child.on('error', (error) => {
+        this.output += `\n${label}: ${error.message}`;
+        this.done = true;
+        resolve({ code: -1, signal: null });
+      });
+    });
+    groups.add(this);
+    void this.exited.then(() => groups.delete(this));
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.label} did not start: ${this.output}`);
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return !this.done;
+  }
+
+  logs(): string {
+    return this.output;
+  }
+
+  /** Waits until the output contains `text` (or the process ends). */
+  async waitForOutput(text: string | RegExp, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const found = () => (typeof text === 'string' ? this.output.includes(text) : text.test(this.output));
+    while (!found()) {
+      if (!this.running) throw new Error(`${this.label} exited before printing ${text}:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`${this.label} did not print ${text} within ${timeoutMs} ms:\n${this.output}`);
+      await sleep(20);
+    }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (!this.running) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** SIGKILL to the whole group (workers included) and wait for the leader. */
+  async kill(): Promise<void> {
+    killGroup(this);
+    await Promise.race([this.exited, sleep(5_000)]);
+  }
+
+  /** ECS's stop: SIGTERM, then SIGKILL after the stop timeout; the rest of the group is killed either way. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.signal('SIGTERM');
+    await Promise.race([this.exited, sleep(timeoutMs)]);
+    await this.kill();
+  }
+}
+
+const groups = new Set<ProcessGroup>();
+const mounts = new Set<string>();
+
+function killGroup(group: ProcessGroup) {
+  if (group.child.pid === undefined) return;
+  try {
+    process.kill(-group.child.pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A tmpfs scratch folder for layers, container roots, volumes and the database. */
+export function createScratch(prefix = 'task-simulation-'): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  const result = execFileSyncQuiet('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', folder]);
+  if (result) throw new Error(`cannot mount a tmpfs on ${folder}: ${result}`);
+  mounts.add(folder);
+  return folder;
+}
+
+export function scratchFolder(scratch: string, ...parts: string[]): string {
+  const folder = join(scratch, ...parts);
+  mkdirSync(folder, { recursive: true });
+  return folder;
+}
+
+function execFileSyncQuiet(command: string, args: string[]): string | undefined {
+  try {
+    execFileSync(command, args, { stdio: 'pipe' });
+    return undefined;
+  } catch (error) {
+    return String((error as { stderr?: Buffer }).stderr ?? error);
+  }
+}
+
+/** Kills every process group started here and removes every scratch folder. Safe to call twice. */
+export async function teardown(): Promise<void> {
+  const all = [...groups];
+  all.forEach(killGroup);
+  await Promise.all(all.map((group) => Promise.race([group.exited, sleep(5_000)])));
+  for (const folder of mounts) {
+    execFileSyncQuiet('umount', ['--lazy', folder]);
+    rmSync(folder, { recursive: true, force: true });
+    mounts.delete(folder);
+  }
+}
+
+process.on('exit', () => {
+  groups.forEach(killGroup);
+  for (const folder of mounts) execFileSyncQuiet('umount', ['--lazy', folder]);
+});
