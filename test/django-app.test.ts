@@ -1,5 +1,5 @@
 /**
- * The Django side of the generated project (templates/app/), run with the real programs: Debian's Django 4.2,
+ * The Django side of the generated project (templates/__django__/), run with the real programs: Debian's Django 4.2,
  * gunicorn, shellcheck and, when installed, PostgreSQL. Each test names the behaviour a deployed task relies on.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -9,74 +9,36 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import ejs from 'ejs';
+import { planContext } from '../generators/shared/plan.js';
+import { renderFiles } from '../generators/shared/render.js';
 import { describeWith, PYTHON, programPath } from './support/programs.js';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Rendering. Until the generator writes the project, the test renders templates/app/ itself with the values of
-// /tmp/contract.md. The generator will replace renderDjangoApp; nothing below depends on how it renders.
+// Rendering: the generator's own plan and templates (generators/shared), for the demo answers; a test may
+// override one planned value to prove the templates follow it.
 
-const TEMPLATES = fileURLToPath(new URL('../templates/app/', import.meta.url));
+type TemplateContext = ReturnType<typeof planContext>;
 
-/** The template variables of the contract (generators/shared/plan.ts computes them). */
-interface TemplateContext {
-  app: string;
-  service: string;
-  domain: string;
-  https: boolean;
-  djangoDir: string;
-  staticRoot: string;
-  staticUrl: string;
-  djangoPort: number;
-  nginxPort: number;
-  healthPath: string;
-  pythonImage: string;
-  nginxImage: string;
-  uid: number;
-  gid: number;
-  settingsModule: string;
-  wsgiApplication: string;
-  gunicornWorkers: number;
-  gunicornThreads: number;
-  copilotVersion: string;
-  environments: { name: string; branch: string; spot: boolean; production: boolean; pipelineName: string }[];
-}
-
-const DEFAULT_CONTEXT: TemplateContext = {
+const DEMO_ANSWERS = {
   app: 'demo',
   service: 'django',
   domain: 'example.com',
-  https: true,
+  branches: 'develop:dev',
+  spot: true,
+  repository: 'https://github.com/example/demo',
   djangoDir: 'app',
-  staticRoot: '/srv/static',
-  staticUrl: '/static/',
-  djangoPort: 8000,
-  nginxPort: 8080,
-  healthPath: '/healthz/',
-  pythonImage: 'python:3.12-slim-bookworm',
-  nginxImage: 'nginx:1.27-alpine',
-  uid: 1000,
-  gid: 1000,
-  settingsModule: 'config.settings',
-  wsgiApplication: 'config.wsgi:application',
-  gunicornWorkers: 2,
-  gunicornThreads: 4,
-  copilotVersion: 'v1.34.1',
-  environments: [{ name: 'dev', branch: 'develop', spot: true, production: false, pipelineName: 'demo-develop' }],
 };
 
-/** Renders every file under templates/app/ into `<into>/<djangoDir>`; returns that folder. */
+const DEFAULT_CONTEXT: TemplateContext = planContext(DEMO_ANSWERS);
+
+/** Writes the project the generator plans for `context` into `into`; returns its Django folder. */
 async function renderDjangoApp(context: TemplateContext, into: string): Promise<string> {
-  const appDir = path.join(into, context.djangoDir);
-  for (const relative of await readdir(TEMPLATES, { recursive: true })) {
-    const source = path.join(TEMPLATES, relative);
-    if (!(await stat(source)).isFile()) continue;
-    const target = path.join(appDir, relative);
+  for (const file of renderFiles(context)) {
+    const target = path.join(into, file.destination);
     await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, await ejs.renderFile(source, { ...context }));
+    await writeFile(target, file.contents, { mode: file.executable ? 0o755 : 0o644 });
   }
-  return appDir;
+  return path.join(into, context.djangoDir);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

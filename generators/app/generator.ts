@@ -7,8 +7,10 @@ import { execFileSync } from 'node:child_process';
 import type { Stats } from 'node:fs';
 import Generator from 'yeoman-generator';
 import { AnswersError, promptValidator, readStoredAnswers, readStoredState, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
-import { questions, type Answers, type QuestionName } from '../shared/questions.js';
-import { decideText, mergeYaml } from '../shared/merge.js';
+import { flagOf, questions, type Answers, type DefaultsContext, type QuestionName } from '../shared/questions.js';
+import { detectProject, findManagePyFolders, type ExistingProject } from '../shared/detect.js';
+import { addRequirements, missingRequirements, requirementsWithIncludes } from '../shared/requirements.js';
+import { appendMissingLines, decideText, mergeYaml } from '../shared/merge.js';
 import { renderProject, type RenderedFile } from '../shared/render.js';
 import { templatesRoot } from '../shared/paths.js';
 import { NO_STATE, planSpotSwitch, removedEnvironments, type RunState } from '../shared/rerun.js';
@@ -31,12 +33,14 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   private removed: string[] = [];
   private keptConflicts: string[] = [];
   private deleted: string[] = [];
+  private project?: ExistingProject;
+  private addedRequirements: string[] = [];
 
   constructor(args?: string[], options?: Options) {
     super(args, options);
     this.sourceRoot(templatesRoot());
     for (const question of questions) {
-      this.option(question.name, {
+      this.option(flagOf(question), {
         type: question.type === 'boolean' ? Boolean : String,
         description: `${question.message} (default: ${question.defaultDescription})`,
       });
@@ -65,6 +69,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
 
   /** Everything is decided before anything is written: a refusal leaves the folder as it was. */
   configuring(): void {
+    const existingProject = this._detectProject();
     this.removed = removedEnvironments(this.previous?.answers, this.answers);
     if (this.removed.length > 0 && !this.options['remove-environments']) {
       const files = this._filesOfRemovedEnvironments().map((file) => file.destination);
@@ -75,22 +80,49 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     }
     const serviceManifest = this._readIfExists(`copilot/${this.answers.service}/manifest.yml`);
     const spot = planSpotSwitch(this.previous?.answers, this.previous?.state ?? NO_STATE, this.answers, serviceManifest);
-    this.state = spot.state;
+    this.state = { ...spot.state, existingProject };
     this.switchingNow = spot.switchingNow;
+  }
+
+  /** Whether the team's own Django project is deployed (decided by the first run, kept by re-runs). */
+  private _detectProject(): boolean {
+    const { djangoDir } = this.answers;
+    this.project = detectProject(this.destinationRoot(), djangoDir);
+    const existing = this.previous ? this.previous.state.existingProject : this.project !== undefined;
+    if (existing && !this.project) {
+      throw new AnswersError(`--django-dir ${JSON.stringify(djangoDir)} is refused: it must be the folder holding the project's manage.py, and ${djangoDir}/manage.py is missing.`);
+    }
+    const elsewhere = findManagePyFolders(this.destinationRoot()).filter((folder) => folder !== djangoDir);
+    if (!existing && !this.previous && elsewhere.length > 0) {
+      throw new AnswersError(`--django-dir ${JSON.stringify(djangoDir)} is refused: it must be the folder holding manage.py (found: ${elsewhere.join(', ')}).`);
+    }
+    return existing;
   }
 
   async writing(): Promise<void> {
     const base = new Map(this._previousFiles().map((file) => [file.destination, file.contents]));
-    for (const file of renderProject(this.answers, this.state)) {
+    for (const file of renderProject(this.answers, this.state, this.project)) {
       this._writeFile(file, base.get(file.destination));
     }
+    this._addRequirements();
     await this._deleteRemovedEnvironmentFiles(base);
     this.config.set({ ...this.answers });
     if (this.state.spotSwitch.length > 0) this.config.set('spotSwitch', this.state.spotSwitch);
     else this.config.delete('spotSwitch');
+    if (this.state.existingProject) this.config.set('existingProject', true);
   }
 
   end(): void {
+    if (this.project && this.state.existingProject && !this.previous) {
+      const { dir, baseSettingsModule, wsgiApplication, requirements } = this.project;
+      const prefix = dir === '.' ? '' : `${dir}/`;
+      this.log(
+        `Deploying your Django project in ${dir === '.' ? 'the repository root' : `${dir}/`}: settings ${baseSettingsModule} ` +
+          `(imported by ${prefix}copilot_deploy/settings.py), WSGI ${wsgiApplication}, ` +
+          `requirements ${requirements ? `${prefix}${requirements.file}` : `none (wrote ${prefix}requirements.txt)`}. Deployment notes: copilot/README.md.`,
+      );
+    }
+    if (this.addedRequirements.length > 0) this.log(`Added to your requirements: ${this.addedRequirements.join(', ')}.`);
     if (this.keptConflicts.length > 0) {
       this.log(
         `Kept your version of ${this.keptConflicts.join(', ')}: you changed them and the generator has changes for them too. ` +
@@ -110,16 +142,21 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   protected async _collectAnswers(): Promise<RawAnswers> {
     const raw: RawAnswers = {};
     const unanswered = [];
-    const context = { destinationRoot: this.destinationRoot(), gitOrigin: () => this._gitOrigin() };
+    const context = this._defaultsContext();
     for (const question of questions) {
-      const fromFlag = this.options[question.name];
+      const fromFlag = (this.options as Record<string, unknown>)[flagOf(question)];
+      const stored = this.storedRaw[question.name];
+      const reason = question.askReason ? question.askReason(context) : 'every question is asked';
+      const asked = reason !== undefined;
       if (fromFlag !== undefined) {
         raw[question.name] = fromFlag;
         this.sources[question.name] = 'flag';
-      } else if (this.options.yes && this.storedRaw[question.name] !== undefined) {
-        raw[question.name] = this.storedRaw[question.name];
+      } else if (stored !== undefined && (this.options.yes || !asked)) {
+        raw[question.name] = stored;
         this.sources[question.name] = 'stored';
-      } else if (this.options.yes) {
+      } else if (asked && this.options.yes && question.askReason) {
+        throw new AnswersError(`--yes cannot choose --${flagOf(question)}: ${reason}. Pass --${flagOf(question)}.`);
+      } else if (this.options.yes || !asked) {
         raw[question.name] = question.default(context);
         this.sources[question.name] = 'default';
       } else {
@@ -128,7 +165,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     }
     if (unanswered.length > 0 && !this._canPrompt()) {
       throw new AnswersError(
-        `No terminal to ask on, and no answer for ${unanswered.map((question) => `--${question.name}`).join(', ')}: pass those flags, or --yes to take the stored answers and the defaults.`,
+        `No terminal to ask on, and no answer for ${unanswered.map((question) => `--${flagOf(question)}`).join(', ')}: pass those flags, or --yes to take the stored answers and the defaults.`,
       );
     }
     for (const question of unanswered) {
@@ -145,8 +182,28 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     return raw;
   }
 
+  private _defaultsContext(): DefaultsContext {
+    let folders: string[] | undefined;
+    return {
+      destinationRoot: this.destinationRoot(),
+      gitOrigin: () => this._gitOrigin(),
+      managePyFolders: () => (folders ??= findManagePyFolders(this.destinationRoot())),
+    };
+  }
+
   private _previousFiles(): RenderedFile[] {
-    return this.previous ? renderProject(this.previous.answers, this.previous.state) : [];
+    return this.previous ? renderProject(this.previous.answers, this.previous.state, this.project) : [];
+  }
+
+  /** gunicorn and a PostgreSQL driver, appended to the team's requirements when missing; nothing else changes. */
+  private _addRequirements(): void {
+    const requirements = this.state.existingProject ? this.project?.requirements : undefined;
+    if (!requirements || !this.project) return;
+    const path = this.destinationPath(this.project.dir, requirements.file);
+    const missing = missingRequirements(requirementsWithIncludes(path), this.project.djangoVersion);
+    if (missing.length === 0) return;
+    this._writeResolved(path, addRequirements(this.fs.read(path), requirements.kind, missing));
+    this.addedRequirements = missing;
   }
 
   private _filesOfRemovedEnvironments(): RenderedFile[] {
@@ -160,6 +217,11 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       // The merge keeps every edit of the user's: its result needs no conflict question.
       const merged = mergeYaml(base, mine, file.contents);
       if (merged.changed) this._writeResolved(destination, merged.text);
+      return;
+    }
+    if (mine !== undefined && file.merge === 'lines') {
+      const appended = appendMissingLines(mine, file.contents);
+      if (appended !== undefined) this._writeResolved(destination, appended);
       return;
     }
     const decision = decideText(base, mine, file.contents);

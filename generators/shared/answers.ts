@@ -2,7 +2,7 @@
  * Answers, from wherever they came (flag, prompt, `.yo-rc.json`, default), pass through `validateAnswers` once,
  * before anything is written. A broken answer gives one message naming the flag, the value and the rule.
  */
-import { questions, type Answers, type Question, type QuestionName } from './questions.js';
+import { flagOf, questions, type Answers, type Question, type QuestionName } from './questions.js';
 import type { RunState } from './rerun.js';
 
 export type AnswerSource = 'flag' | 'prompt' | 'stored' | 'default';
@@ -46,7 +46,7 @@ export function validateAnswers(
     const result = check(question, raw[question.name]);
     if ('broken' in result) {
       problems.push(
-        `--${question.name} ${describe(raw[question.name])}${SOURCE_NOTE[sourceOf(question.name)]} is refused: it must ${result.broken}.`,
+        `--${flagOf(question)} ${describe(raw[question.name])}${SOURCE_NOTE[sourceOf(question.name)]} is refused: it must ${result.broken}.`,
       );
     } else {
       answers[question.name] = result.value;
@@ -82,5 +82,9 @@ export function readStoredState(stored: Record<string, unknown>): RunState {
   if (!Array.isArray(spotSwitch) || !spotSwitch.every((name) => typeof name === 'string')) {
     throw new AnswersError('.yo-rc.json is refused: "spotSwitch" must be a list of environment names. Fix or delete it and run again.');
   }
-  return { spotSwitch };
+  const existingProject = stored.existingProject ?? false;
+  if (typeof existingProject !== 'boolean') {
+    throw new AnswersError('.yo-rc.json is refused: "existingProject" must be true or false. Fix or delete it and run again.');
+  }
+  return { spotSwitch, existingProject };
 }

@@ -1,6 +1,7 @@
 /**
  * Which files a run writes, from which templates, under which conditions. The template tree mirrors the output:
- * `__service__`, `__environment__` and `__pipeline__` in a template path are replaced by the planned names.
+ * `__django__`, `__service__`, `__environment__` and `__pipeline__` in a template path are replaced by the planned
+ * names (`__django__` is the folder holding manage.py).
  * `merge: 'yaml'` files are merged as YAML documents into what the user already has (see merge.ts); the others
  * go through Yeoman's conflict handling.
  */
@@ -12,7 +13,8 @@ import type { EnvironmentPlan, TemplateContext } from './plan.js';
 export interface PlannedFile {
   template: string;
   destination: string;
-  merge?: 'yaml';
+  /** yaml: merged as documents (merge.ts); lines: the lines the user's file lacks are appended. */
+  merge?: 'yaml' | 'lines';
   executable?: boolean;
   /** Extra values for this file's template (the environment a per-environment file is about). */
   locals?: Record<string, unknown>;
@@ -22,30 +24,47 @@ interface FileGroup {
   condition?: (context: TemplateContext) => boolean;
   /** One copy of the group per environment, `__environment__`/`__pipeline__` filled in. */
   perEnvironment?: boolean;
-  templates: Array<string | Omit<PlannedFile, 'destination' | 'locals'>>;
+  templates: Array<string | (Omit<PlannedFile, 'destination' | 'locals'> & { destination?: string })>;
 }
 
-/** Every template under `folder`: the Django project is copied as a whole, shell scripts executable. */
-function templatesUnder(folder: string): Array<Omit<PlannedFile, 'destination' | 'locals'>> {
+/** A new project gets a Django project of its own; an existing one keeps its manage.py, settings and URLs. */
+const NEW_PROJECT_ONLY = ['__django__/manage.py', '__django__/config/', '__django__/requirements.txt'];
+/** An existing project gets settings that import its own, and a health check that needs no URL of its. */
+const EXISTING_PROJECT_ONLY = ['__django__/copilot_deploy/settings.py', '__django__/copilot_deploy/middleware.py'];
+
+const within = (template: string, prefixes: string[]) => prefixes.some((prefix) => template.startsWith(prefix));
+
+/** Every template under `folder` that `keep` accepts, shell scripts executable. */
+function templatesUnder(folder: string, keep: (template: string) => boolean): Array<Omit<PlannedFile, 'destination' | 'locals'>> {
   return readdirSync(join(templatesRoot(), folder), { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => relative(templatesRoot(), join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .filter(keep)
     .sort()
     .map((template) => (template.endsWith('.sh') ? { template, executable: true } : { template }));
 }
 
 const groups: FileGroup[] = [
-  { templates: templatesUnder('app') },
+  { templates: templatesUnder('__django__', (template) => !within(template, [...NEW_PROJECT_ONLY, ...EXISTING_PROJECT_ONLY])) },
+  {
+    condition: (context) => !context.existingProject,
+    templates: templatesUnder('__django__', (template) => within(template, NEW_PROJECT_ONLY) && !template.endsWith('requirements.txt')),
+  },
+  // An existing project without requirements gets ours; one with them gets only what is missing (requirements.ts).
+  { condition: (context) => !context.hasOwnRequirements, templates: ['__django__/requirements.txt'] },
+  { condition: (context) => context.existingProject, templates: templatesUnder('__django__', (template) => within(template, EXISTING_PROJECT_ONLY)) },
   { templates: ['nginx/Dockerfile', 'nginx/nginx.conf'] },
   {
     templates: [
       { template: 'copilot/.workspace', merge: 'yaml' },
       { template: 'copilot/__service__/manifest.yml', merge: 'yaml' },
       { template: 'docker-compose.yml', merge: 'yaml' },
-      'README.md',
-      '_gitignore',
+      { template: '_gitignore', merge: 'lines' },
     ],
   },
+  // A team's own project has a README of its own: ours goes next to the manifests.
+  { condition: (context) => !context.existingProject, templates: ['README.md'] },
+  { condition: (context) => context.existingProject, templates: [{ template: 'README.md', destination: 'copilot/README.md' }] },
   { perEnvironment: true, templates: [{ template: 'copilot/environments/__environment__/manifest.yml', merge: 'yaml' }] },
   {
     perEnvironment: true,
@@ -58,7 +77,10 @@ const groups: FileGroup[] = [
 ];
 
 function destinationOf(template: string, context: TemplateContext, environment?: EnvironmentPlan): string {
-  let destination = template.replace('__service__', context.service).replace(/(^|\/)_gitignore$/, '$1.gitignore');
+  let destination = template
+    .replace(/^__django__\//, context.djangoDir === '.' ? '' : `${context.djangoDir}/`)
+    .replace('__service__', context.service)
+    .replace(/(^|\/)_gitignore$/, '$1.gitignore');
   if (environment) {
     destination = destination.replace('__environment__', environment.name).replace('__pipeline__', environment.pipelineName);
   }
@@ -75,7 +97,7 @@ export function planFiles(context: TemplateContext): PlannedFile[] {
         const file = typeof entry === 'string' ? { template: entry } : entry;
         files.push({
           ...file,
-          destination: destinationOf(file.template, context, environment),
+          destination: 'destination' in file && file.destination ? file.destination : destinationOf(file.template, context, environment),
           ...(environment ? { locals: { environment } } : {}),
         });
       }

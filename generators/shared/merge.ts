@@ -87,6 +87,15 @@ export function mergeYaml(base: string | undefined, mine: string, next: string):
   return changed.value ? { text: mineDocument.toString({ lineWidth: 0 }), changed: true } : { text: mine, changed: false };
 }
 
+/** The lines of `next` that `mine` lacks (blank lines and comments aside), appended; undefined when none. */
+export function appendMissingLines(mine: string, next: string): string | undefined {
+  const present = new Set(mine.split('\n').map((line) => line.trim()));
+  const missing = next.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#') && !present.has(line.trim()));
+  if (missing.length === 0) return undefined;
+  const separator = mine === '' || mine.endsWith('\n') ? '' : '\n';
+  return `${mine}${separator}\n# Added by generator-copilot-django\n${missing.join('\n')}\n`;
+}
+
 export type TextDecision = 'write' | 'keep' | 'conflict';
 
 /**

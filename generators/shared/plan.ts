@@ -6,6 +6,7 @@ import { parseBranches, branchSlug } from './branches.js';
 import type { Answers } from './questions.js';
 import { parseRepository, type SourceProvider } from './repository.js';
 import { NO_STATE, type RunState } from './rerun.js';
+import type { ExistingProject } from './detect.js';
 
 /** The last AWS Copilot CLI release (support ended 2026-06-12); pipelines install exactly this one. */
 export const COPILOT_VERSION = 'v1.34.1';
@@ -31,11 +32,27 @@ export interface PipelineSource {
 }
 
 export interface TemplateContext {
+  /** A Django project of the team's (detect.ts), or a new one written by us. */
+  existingProject: boolean;
+  /** The team's settings module the deployment settings import (existing projects). */
+  userSettingsModule: string;
+  /** Relative to djangoDir: the team's requirements, or ours (`requirements.txt`) when they have none. */
+  requirementsFile: string;
+  requirementsKind: 'txt' | 'pyproject';
+  /** What the Dockerfile copies before installing: the file, or its folder when it may include siblings. */
+  requirementsCopy: string;
+  /** The team has requirements of its own (only what is missing is added to them). */
+  hasOwnRequirements: boolean;
   app: string;
   service: string;
   domain: string;
   https: boolean;
   djangoDir: string;
+  /** `apps/` or '' (project at the root): prefix of paths inside the Django folder. */
+  djangoPrefix: string;
+  /** The Django image's build context and Dockerfile, relative to the repository root. */
+  djangoContext: string;
+  djangoDockerfile: string;
   staticRoot: string;
   staticUrl: string;
   staticVolume: string;
@@ -74,6 +91,13 @@ const PRODUCTION = /^(prod|production|prd|live)(-|$)/;
 /** CodeStar connection names are at most 32 characters. */
 const CONNECTION_NAME_MAX = 32;
 
+/** Python 3.12 runs Django 4.2 to 5.2; older Django releases stop at Python 3.10. */
+export function pythonImageFor(djangoVersion: string | undefined): string {
+  const [major, minor] = (djangoVersion ?? '5.2').split('.').map(Number);
+  const python = major > 4 || (major === 4 && minor >= 2) ? '3.12' : '3.10';
+  return `python:${python}-slim-bookworm`;
+}
+
 export function planEnvironments(answers: Answers, state: RunState = NO_STATE): EnvironmentPlan[] {
   return parseBranches(answers.branches).map(({ branch, environment }) => {
     const production = PRODUCTION.test(environment);
@@ -97,14 +121,25 @@ export function planSource(answers: Answers): PipelineSource | undefined {
   return { ...repository, connectionName };
 }
 
-export function planContext(answers: Answers, state: RunState = NO_STATE): TemplateContext {
+export function planContext(answers: Answers, state: RunState = NO_STATE, project?: ExistingProject): TemplateContext {
   const { workers, threads } = gunicornSize(TASK_CPU);
+  const existing = state.existingProject && project !== undefined;
+  const requirementsFile = existing ? (project.requirements?.file ?? 'requirements.txt') : 'requirements.txt';
   return {
+    existingProject: existing,
+    userSettingsModule: existing ? project.baseSettingsModule : 'config.settings',
+    requirementsFile,
+    hasOwnRequirements: existing && project.requirements !== undefined,
+    requirementsKind: (existing && project.requirements?.kind) || 'txt',
+    requirementsCopy: requirementsFile.includes('/') ? `${requirementsFile.slice(0, requirementsFile.lastIndexOf('/'))}/` : requirementsFile,
     app: answers.app,
     service: answers.service,
     domain: answers.domain,
     https: answers.domain !== '',
-    djangoDir: 'app',
+    djangoDir: answers.djangoDir,
+    djangoPrefix: answers.djangoDir === '.' ? '' : `${answers.djangoDir}/`,
+    djangoContext: answers.djangoDir,
+    djangoDockerfile: answers.djangoDir === '.' ? 'Dockerfile' : `${answers.djangoDir}/Dockerfile`,
     staticRoot: '/srv/static',
     staticUrl: '/static/',
     staticVolume: 'static',
@@ -112,12 +147,12 @@ export function planContext(answers: Answers, state: RunState = NO_STATE): Templ
     nginxPort: 8080,
     nginxContainer: 'nginx',
     healthPath: '/healthz/',
-    pythonImage: 'python:3.12-slim-bookworm',
+    pythonImage: pythonImageFor(existing ? project.djangoVersion : undefined),
     nginxImage: 'nginx:1.27-alpine',
     uid: 1000,
     gid: 1000,
-    settingsModule: 'config.settings',
-    wsgiApplication: 'config.wsgi:application',
+    settingsModule: existing ? 'copilot_deploy.settings' : 'config.settings',
+    wsgiApplication: existing ? project.wsgiApplication : 'config.wsgi:application',
     cpu: TASK_CPU,
     memory: TASK_MEMORY,
     gunicornWorkers: workers,

@@ -3,7 +3,7 @@
  * the stored answer; its `rule` is the only validation, applied in answers.ts to every answer wherever it came from.
  */
 import { basename } from 'node:path';
-import { copilotName, domainName } from './rules.js';
+import { copilotName, domainName, projectFolder } from './rules.js';
 import { branchesRule } from './branches.js';
 import { repositoryRule } from './repository.js';
 
@@ -17,14 +17,17 @@ export interface Answers {
   spot: boolean;
   /** '' when no repository is known yet (no pipelines are written then). */
   repository: string;
+  /** The folder holding manage.py (an existing project's, or where a new one is written). */
+  djangoDir: string;
 }
 
 export type QuestionName = keyof Answers;
 
-/** What defaults may depend on: the destination folder and its git remote. */
+/** What defaults may depend on: the destination folder, its git remote, the Django projects in it. */
 export interface DefaultsContext {
   destinationRoot: string;
   gitOrigin: () => string | undefined;
+  managePyFolders: () => string[];
 }
 
 interface QuestionBase<Name extends QuestionName> {
@@ -38,9 +41,16 @@ interface QuestionBase<Name extends QuestionName> {
   normalize: (value: Answers[Name]) => Answers[Name];
   /** Returns the broken rule ("must …" without "must"), or undefined. */
   rule: (value: Answers[Name]) => string | undefined;
+  /** When present, asked only for the reason this returns; otherwise the default is taken, even without --yes. */
+  askReason?: (context: DefaultsContext) => string | undefined;
 }
 
 export type Question = { [Name in QuestionName]: QuestionBase<Name> & { type: Answers[Name] extends boolean ? 'boolean' : 'string' } }[QuestionName];
+
+/** The command-line flag of a question: `djangoDir` → `django-dir`. */
+export function flagOf(question: { name: string }): string {
+  return question.name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
 
 const trimmed = (value: string) => value.trim();
 const optional = (rule: (value: string) => string | undefined) => (value: string) => (value === '' ? undefined : rule(value));
@@ -115,5 +125,22 @@ export const questions: Question[] = [
     defaultDescription: '`git remote get-url origin`, if any',
     normalize: trimmed,
     rule: optional(repositoryRule),
+  },
+  {
+    name: 'djangoDir',
+    type: 'string',
+    message: 'Folder of the Django project (holding manage.py)',
+    // One manage.py at the root or one folder down: that project. None: a new project in app/. Several: asked.
+    default: ({ managePyFolders }) => {
+      const folders = managePyFolders();
+      return folders.length === 0 ? 'app' : folders[0];
+    },
+    defaultDescription: 'the folder holding manage.py (root or one level down), else app',
+    normalize: (value) => value.trim().replace(/^\.\/+/, '').replace(/\/+$/, '') || '.',
+    rule: projectFolder,
+    askReason: ({ managePyFolders }) => {
+      const folders = managePyFolders();
+      return folders.length > 1 ? `several folders hold a manage.py (${folders.join(', ')})` : undefined;
+    },
   },
 ];

@@ -6,9 +6,10 @@ import ejs from 'ejs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planFiles, type PlannedFile } from './files.js';
-import { planContext } from './plan.js';
+import { planContext, type TemplateContext } from './plan.js';
 import type { Answers } from './questions.js';
 import { NO_STATE, type RunState } from './rerun.js';
+import type { ExistingProject } from './detect.js';
 import { templatesRoot } from './paths.js';
 
 export interface RenderedFile extends PlannedFile {
@@ -26,8 +27,12 @@ function readTemplate(template: string): string {
   return text;
 }
 
-export function renderProject(answers: Answers, state: RunState = NO_STATE): RenderedFile[] {
-  const context = planContext(answers, state);
+export function renderProject(answers: Answers, state: RunState = NO_STATE, project?: ExistingProject): RenderedFile[] {
+  return renderFiles(planContext(answers, state, project));
+}
+
+/** Every planned file of `context`, rendered. */
+export function renderFiles(context: TemplateContext): RenderedFile[] {
   return planFiles(context).map((file) => ({
     ...file,
     contents: ejs.render(readTemplate(file.template), { ...context, ...file.locals }, { filename: join(templatesRoot(), file.template) }),

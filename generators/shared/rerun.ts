@@ -6,12 +6,15 @@ import { parseDocument } from 'yaml';
 import { parseBranches } from './branches.js';
 import type { Answers } from './questions.js';
 
-/** Kept in .yo-rc.json next to the answers: environments in the middle of the two-step Spot switch. */
+/** Kept in .yo-rc.json next to the answers: what a re-run must know that no answer says. */
 export interface RunState {
+  /** Environments in the middle of the two-step Spot switch. */
   spotSwitch: string[];
+  /** The first run found a Django project (manage.py) of the team's; a new one was not generated. */
+  existingProject: boolean;
 }
 
-export const NO_STATE: RunState = { spotSwitch: [] };
+export const NO_STATE: RunState = { spotSwitch: [], existingProject: false };
 
 export function environmentNames(answers: Answers): string[] {
   return parseBranches(answers.branches).map(({ environment }) => environment);
@@ -46,5 +49,5 @@ export function planSpotSwitch(
   const switchingNow = previous && previous.spot !== answers.spot ? environmentNames(previous).filter((name) => current.includes(name)) : [];
   const pending = stillSwitching(serviceManifest, previousState.spotSwitch.filter((name) => current.includes(name)));
   const spotSwitch = [...new Set([...pending, ...switchingNow])].sort();
-  return { state: { spotSwitch }, switchingNow };
+  return { state: { ...previousState, spotSwitch }, switchingNow };
 }

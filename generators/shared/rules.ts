@@ -49,3 +49,9 @@ export function gitBranchName(value: string): string | undefined {
     /[\x00-\x20\x7f~^:?*[\\]/.test(value);
   return broken ? 'be a valid git branch name (see git check-ref-format)' : undefined;
 }
+
+/** A folder inside the repository, written as a relative POSIX path. */
+export function projectFolder(value: string): string | undefined {
+  const broken = value === '' || value.startsWith('/') || value.split('/').some((part) => part === '..' || part === '') || /[\s\\:*?"<>|]/.test(value);
+  return broken ? 'be a folder inside the repository, as a relative path like app or apps (no .., no leading /)' : undefined;
+}

@@ -37,13 +37,13 @@ export async function runApp(
   let context = helpers.run(CopilotDjangoGenerator, { namespace: 'copilot-django:app', resolved: GENERATOR_PATH });
   context = cwd ? context.cd(cwd) : context.inTmpDir();
   // yeoman-test runs with --force by default; users do not.
-  return context.withOptions({ force: false, ...options }).withAnswers(answers ?? {});
+  return context.withOptions({ force: false, ...options } as Record<string, unknown>).withAnswers(answers ?? {});
 }
 
 /** Runs `copilot-django:env <name> --branch <branch>` in `cwd`. */
 export async function runEnv(name: string, options: Record<string, unknown>, cwd: string): Promise<RunResult> {
   const path = join(ROOT, 'generators', 'env', 'generator.ts');
-  return helpers.run(EnvironmentGenerator, { namespace: 'copilot-django:env', resolved: path }).cd(cwd).withArguments([name]).withOptions({ force: false, ...options });
+  return helpers.run(EnvironmentGenerator, { namespace: 'copilot-django:env', resolved: path }).cd(cwd).withArguments([name]).withOptions({ force: false, ...options } as Record<string, unknown>);
 }
 
 /** Every file under `folder` with its contents: a before/after picture of a run. */

@@ -1,0 +1,59 @@
+/**
+ * The runtime dependencies the ECS task needs in a team's own requirements: gunicorn and a PostgreSQL driver.
+ * Only appended: no line of theirs is reordered, dropped or re-pinned.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export const GUNICORN = 'gunicorn>=23,<24';
+export const PSYCOPG = 'psycopg[binary]>=3.2,<4';
+/** Django supports psycopg 3 from 4.2 on; older projects get psycopg2. */
+export const PSYCOPG2 = 'psycopg2-binary>=2.9,<3';
+
+const HAS_GUNICORN = /^\s*["']?gunicorn\b/im;
+const HAS_DRIVER = /^\s*["']?psycopg(?:2|2-binary)?\b/im;
+const INCLUDE = /^\s*-r\s+(\S+)/gm;
+
+/** A requirements file with every file it includes (`-r base.txt`), as one text. */
+export function requirementsWithIncludes(path: string, seen = new Set<string>()): string {
+  if (seen.has(path) || !existsSync(path)) return '';
+  seen.add(path);
+  const text = readFileSync(path, 'utf8');
+  const included = [...text.matchAll(INCLUDE)].map((match) => requirementsWithIncludes(join(dirname(path), match[1]), seen));
+  return [text, ...included].join('\n');
+}
+
+export function missingRequirements(allRequirements: string, djangoVersion: string | undefined): string[] {
+  const missing: string[] = [];
+  if (!HAS_GUNICORN.test(allRequirements)) missing.push(GUNICORN);
+  if (!HAS_DRIVER.test(allRequirements)) {
+    const [major, minor] = (djangoVersion ?? '5.2').split('.').map(Number);
+    missing.push(major > 4 || (major === 4 && minor >= 2) ? PSYCOPG : PSYCOPG2);
+  }
+  return missing;
+}
+
+const NOTE = 'Added by generator-copilot-django: the ECS task runs gunicorn and talks to PostgreSQL.';
+
+/** Appends to a requirements.txt, or into `[project] dependencies` of a pyproject.toml. */
+export function addRequirements(text: string, kind: 'txt' | 'pyproject', additions: string[]): string {
+  if (additions.length === 0) return text;
+  if (kind === 'txt') {
+    const separator = text === '' || text.endsWith('\n') ? '' : '\n';
+    return `${text}${separator}# ${NOTE}\n${additions.join('\n')}\n`;
+  }
+  const start = /^(\s*)dependencies\s*=\s*\[/m.exec(text);
+  if (!start) throw new Error('pyproject.toml has no `dependencies = [` list to add gunicorn and psycopg to');
+  const close = text.indexOf(']', start.index + start[0].length);
+  const inside = text.slice(start.index + start[0].length, close);
+  if (inside.includes('\n')) {
+    const indent = /\n(\s+)\S/.exec(inside)?.[1] ?? '    ';
+    const body = inside.replace(/\s*$/, '');
+    const comma = body.trim() === '' || body.trimEnd().endsWith(',') ? '' : ',';
+    const added = additions.map((line) => `\n${indent}"${line}",`).join('');
+    return `${text.slice(0, start.index + start[0].length)}${body}${comma}\n${indent}# ${NOTE}${added}\n${text.slice(close)}`;
+  }
+  const items = inside.trim().replace(/,$/, '');
+  const added = additions.map((line) => `"${line}"`).join(', ');
+  return `${text.slice(0, start.index + start[0].length)}${items ? `${items}, ` : ''}${added}${text.slice(close)}`;
+}
