@@ -12,26 +12,16 @@ from django.core.exceptions import ImproperlyConfigured
 
 from copilot_deploy.database import database_from_environment
 from copilot_deploy.ecs import task_ip_addresses
+from copilot_deploy.environment import env_flag, in_cloud, required_secret_key
 from copilot_deploy.hosts import service_host_names, trusted_origins
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env_flag(name, default=False):
-    value = os.environ.get(name, "")
-    return value.strip().lower() in ("1", "true", "yes", "on") if value else default
-
-
-IN_CLOUD = bool(os.environ.get("COPILOT_ENVIRONMENT_NAME"))
+IN_CLOUD = in_cloud()
 
 if IN_CLOUD:
     DEBUG = False
-    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-    if not SECRET_KEY:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Store one with `copilot secret init --name DJANGO_SECRET_KEY` "
-            "and list it under `secrets` in the service manifest."
-        )
+    SECRET_KEY = required_secret_key()
 else:
     DEBUG = env_flag("DJANGO_DEBUG")
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-local-development-only"

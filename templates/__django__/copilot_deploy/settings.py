@@ -13,11 +13,12 @@ from django.core.exceptions import ImproperlyConfigured
 from <%= userSettingsModule %> import *  # noqa: F401,F403 (your settings come first)
 from copilot_deploy.database import database_from_environment
 from copilot_deploy.ecs import task_ip_addresses
+from copilot_deploy.environment import env_flag, in_cloud, required_secret_key
 from copilot_deploy.hosts import service_host_names, trusted_origins
 
 _yours = dict(globals())
 
-IN_CLOUD = bool(os.environ.get("COPILOT_ENVIRONMENT_NAME"))
+IN_CLOUD = in_cloud()
 
 # The load balancer's health check, answered by a middleware in front of your URLs.
 HEALTH_CHECK_PATH = "<%= healthPath %>"
@@ -47,17 +48,12 @@ if os.environ.get("DJANGO_STATIC_ROOT"):
 
 if IN_CLOUD:
     DEBUG = False
-    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-    if not SECRET_KEY:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Store one with `copilot secret init --name DJANGO_SECRET_KEY` "
-            "and list it under `secrets` in the service manifest."
-        )
+    SECRET_KEY = required_secret_key()
     # Yours, plus the service's names and the task's private IPs, which the load balancer's health check
     # sends as Host. Any other Host still gets 400.
     HOST_NAMES = service_host_names()
     ALLOWED_HOSTS = [*_yours.get("ALLOWED_HOSTS", []), *HOST_NAMES, *task_ip_addresses()]
-    HTTPS = os.environ.get("DJANGO_HTTPS", "").strip().lower() in ("1", "true", "yes", "on")
+    HTTPS = env_flag("DJANGO_HTTPS")
     CSRF_TRUSTED_ORIGINS = [*_yours.get("CSRF_TRUSTED_ORIGINS", []), *trusted_origins(HOST_NAMES, "https" if HTTPS else "http")]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = _yours.get("SECURE_REFERRER_POLICY") or "same-origin"
