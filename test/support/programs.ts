@@ -52,7 +52,12 @@ const skipped = new Set<string>();
 export function describeWith(programs: Program[]): jest.Describe {
   const missing = programs.filter((program) => !checks[program]());
   if (missing.length === 0) return describe;
-  const message = `needs ${missing.join(', ')}; install with: ${INSTALL_COMMAND}`;
+  const installable = missing.filter((program) => program !== 'root');
+  const hints = [
+    ...(installable.length > 0 ? [`needs ${installable.join(', ')}; install with: ${INSTALL_COMMAND}`] : []),
+    ...(missing.includes('root') ? ['needs root (network and mount namespaces): run the tests as root'] : []),
+  ];
+  const message = hints.join('; ');
   if (process.env.CI) {
     throw new Error(`CI must not skip: ${message}`);
   }

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { copyArguments, type Instruction } from './dockerfile.js';
 
 interface IgnorePattern {
   regex: RegExp;
@@ -76,4 +77,28 @@ export function contextEntries(context: string): Map<string, { directory: boolea
   };
   walk('');
   return entries;
+}
+
+/**
+ * The build-context path that the Dockerfile's COPY instructions put at `containerPath` (the last COPY wins),
+ * or undefined when no COPY writes there. Used to find the entrypoint script among the project's files.
+ */
+export function contextSourceOf(instructions: Instruction[], containerPath: string): string | undefined {
+  let workdir = '/';
+  let found: string | undefined;
+  for (const { keyword, text } of instructions) {
+    if (keyword === 'WORKDIR') workdir = posix.resolve(workdir, text);
+    if (keyword !== 'COPY' && keyword !== 'ADD') continue;
+    const copy = copyArguments(text);
+    if (copy.from) continue;
+    const destination = posix.resolve(workdir, copy.destination);
+    const intoFolder = copy.destination.endsWith('/') || copy.destination === '.' || copy.sources.length > 1;
+    for (const source of copy.sources) {
+      const relative = posix.normalize(source).replace(/^(\.\/|\/)+/, '').replace(/^\.$/, '');
+      const fileTarget = intoFolder ? posix.join(destination, posix.basename(relative)) : destination;
+      if (relative !== '' && containerPath === fileTarget) found = relative;
+      else if (containerPath.startsWith(`${destination}/`)) found = posix.join(relative, containerPath.slice(destination.length + 1));
+    }
+  }
+  return found;
 }

@@ -107,6 +107,49 @@ async function runInBuild(scratch: string, name: string, layers: string[], layer
   if (code !== 0) throw new Error(`RUN ${argv.join(' ')} failed (${code}):\n${builder.logs()}`);
 }
 
+/** COPY (and ADD of local files): sources from the build context as sent, into the layer at the destination. */
+function applyCopy(layers: string[], workdir: string, context: string, entries: ReturnType<typeof contextEntries>, text: string, where: string) {
+  const [layer] = layers;
+  const copy = copyArguments(text);
+  if (copy.from) throw new Error(`${where}: COPY --from is not simulated`);
+  const owner = copy.chown ? resolveUser(layers, copy.chown) : undefined;
+  const mode = copy.chmod ? Number.parseInt(copy.chmod, 8) : undefined;
+  const destination = posix.resolve(workdir, copy.destination);
+  const intoFolder = copy.destination.endsWith('/') || copy.destination === '.' || copy.sources.length > 1;
+  for (const source of copy.sources) {
+    const relative = posix.normalize(source).replace(/^(\.\/|\/)+/, '').replace(/^\.$/, '');
+    if (relative !== '' && !entries.has(relative)) throw new Error(`${where}: COPY ${source}: not found in the build context ${context}`);
+    if (relative === '' || entries.get(relative)?.directory) {
+      // A folder: its contents (not the folder itself) go into the destination.
+      mkdirSync(join(layer, destination), { recursive: true });
+      for (const [path] of [...entries].filter(([path]) => relative === '' || path.startsWith(`${relative}/`))) {
+        copyTree(join(context, path), join(layer, destination, relative === '' ? path : path.slice(relative.length + 1)), owner, mode);
+      }
+    } else {
+      const target = intoFolder ? join(layer, destination, posix.basename(relative)) : join(layer, destination);
+      mkdirSync(join(target, '..'), { recursive: true });
+      copyTree(join(context, relative), target, owner, mode);
+    }
+  }
+}
+
+let oneOffCount = 0;
+
+/** `docker run --rm --network none <image> <argv>`: a one-off container of the image, as its USER, in its WORKDIR. */
+export async function runInImage(scratch: string, image: Image, argv: string[]): Promise<{ code: number | null; output: string }> {
+  const folder = scratchFolder(scratch, 'one-off', `${image.name}-${++oneOffCount}`);
+  const script = rootScript(
+    { layers: image.layers, upper: scratchFolder(folder, 'upper'), work: scratchFolder(folder, 'work'), root: scratchFolder(folder, 'root'), binds: [] },
+    { workdir: image.workdir, uid: image.user.uid, gid: image.user.gid, argv },
+  );
+  const container = new ProcessGroup(`docker run ${image.name}`, '/usr/bin/unshare', ['--mount', '--propagation', 'private', '--net', '--', '/bin/sh', '-c', script], {
+    HOME: image.user.home,
+    ...image.env,
+  });
+  const { code } = await container.exited;
+  return { code, output: container.logs() };
+}
+
 /** Builds the image named `name` from `dockerfile` with `context`, under the scratch folder. */
 export async function buildImage(scratch: string, name: string, dockerfile: string, context: string): Promise<Image> {
   const instructions = readDockerfile(dockerfile);
@@ -162,32 +205,10 @@ export async function buildImage(scratch: string, name: string, dockerfile: stri
         cmd = commandForm(value).argv;
         break;
       case 'COPY':
-      case 'ADD': {
-        const copy = copyArguments(value);
-        if (copy.from) throw new Error(`${where}: COPY --from is not simulated`);
-        const owner = copy.chown ? resolveUser(layers, copy.chown) : undefined;
-        const mode = copy.chmod ? Number.parseInt(copy.chmod, 8) : undefined;
-        const destination = posix.resolve(workdir, copy.destination);
-        const intoFolder = copy.destination.endsWith('/') || copy.destination === '.' || copy.sources.length > 1;
-        for (const source of copy.sources) {
-          const relative = posix.normalize(source).replace(/^(\.\/|\/)+/, '').replace(/^\.$/, '');
-          const isFolder = relative === '' || entries.get(relative)?.directory;
-          if (relative !== '' && !entries.has(relative)) throw new Error(`${where}: COPY ${source}: not found in the build context ${context}`);
-          if (isFolder) {
-            mkdirSync(join(layer, destination), { recursive: true });
-            for (const [path] of [...entries].filter(([path]) => relative === '' || path.startsWith(`${relative}/`))) {
-              const target = join(layer, destination, relative === '' ? path : path.slice(relative.length + 1));
-              copyTree(join(context, path), target, owner, mode);
-            }
-          } else {
-            const target = intoFolder ? join(layer, destination, posix.basename(relative)) : join(layer, destination);
-            mkdirSync(join(target, '..'), { recursive: true });
-            copyTree(join(context, relative), target, owner, mode);
-          }
-        }
-        log.push(`${keyword} ${value}: ${copy.sources.join(', ')} -> ${destination}`);
+      case 'ADD':
+        applyCopy(layers, workdir, context, entries, value, where);
+        log.push(`${keyword} ${value}`);
         break;
-      }
       case 'RUN': {
         if (/\bpip3?\s+install\b/.test(value)) {
           log.push(`RUN ${value}: ${await checkPipInstall(layer, workdir, value)}`);

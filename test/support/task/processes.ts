@@ -6,7 +6,7 @@
  * Mounts made for containers live in private mount namespaces and vanish with their processes.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,10 +34,12 @@ export function run(
       { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr: stderr || (error && code !== 0 && !stderr ? String(error.message) : stderr) });
+        // A program that could not start (ENOENT) or timed out has no stderr: the error says why.
+        resolve({ code, stdout, stderr: stderr || (error ? error.message : '') });
       },
     );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
   });
 }
 
@@ -50,39 +52,49 @@ export async function runOrThrow(command: string, args: string[], options: Param
   return result.stdout;
 }
 
-/** A long-running process group with its output kept for messages. */
+let logFolder: string | undefined;
+let logCount = 0;
+
+/**
+ * A long-running process group. Its stdout and stderr go to one log file, not to a Node pipe: Node's pipes are
+ * sockets, and programs that reopen /dev/stderr (nginx's `error_log /dev/stderr`) fail on a socket (ENXIO),
+ * while a container's output is a pipe or a file.
+ */
 export class ProcessGroup {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private output = '';
+  private readonly logFile: string;
   private done = false;
+  private failure = '';
 
   constructor(readonly label: string, command: string, args: string[], env: NodeJS.ProcessEnv, stdin: 'pipe' | 'ignore' = 'ignore') {
-    this.child = spawn(command, args, { env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer) => {
-      this.output += chunk.toString('utf8');
-      // Keep the tail: enough to explain a failure.
-      if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
-    };
-    this.child.stdout?.on('data', keep);
-    this.child.stderr?.on('data', keep);
+    logFolder ??= mkdtempSync(join(tmpdir(), 'task-simulation-logs-'));
+    this.logFile = join(logFolder, `${++logCount}.log`);
+    // Writable by the container's user, who reopens it as /dev/stdout; the folder stays private (0700).
+    const output = openSync(this.logFile, 'a', 0o666);
+    fchmodSync(output, 0o666);
+    this.child = spawn(command, args, { env, detached: true, stdio: [stdin, output, output] });
+    closeSync(output);
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         this.done = true;
         resolve({ code, signal });
       });
       this.child.on('error', (error) => {
-        this.output += `\n${label}: ${error.message}`;
+        this.failure = `\n${label}: ${error.message}`;
         this.done = true;
         resolve({ code: -1, signal: null });
       });
     });
     groups.add(this);
-    void this.exited.then(() => groups.delete(this));
+    void this.exited.then(() => {
+      groups.delete(this);
+      this.child.stdin?.destroy();
+    });
   }
 
   get pid(): number {
-    if (this.child.pid === undefined) throw new Error(`${this.label} did not start: ${this.output}`);
+    if (this.child.pid === undefined) throw new Error(`${this.label} did not start: ${this.logs()}`);
     return this.child.pid;
   }
 
@@ -91,16 +103,16 @@ export class ProcessGroup {
   }
 
   logs(): string {
-    return this.output;
+    return (existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '') + this.failure;
   }
 
   /** Waits until the output contains `text` (or the process ends). */
   async waitForOutput(text: string | RegExp, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const found = () => (typeof text === 'string' ? this.output.includes(text) : text.test(this.output));
+    const found = () => (typeof text === 'string' ? this.logs().includes(text) : text.test(this.logs()));
     while (!found()) {
-      if (!this.running) throw new Error(`${this.label} exited before printing ${text}:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`${this.label} did not print ${text} within ${timeoutMs} ms:\n${this.output}`);
+      if (!this.running) throw new Error(`${this.label} exited before printing ${text}:\n${this.logs()}`);
+      if (Date.now() > deadline) throw new Error(`${this.label} did not print ${text} within ${timeoutMs} ms:\n${this.logs()}`);
       await sleep(20);
     }
   }
@@ -117,13 +129,13 @@ export class ProcessGroup {
   /** SIGKILL to the whole group (workers included) and wait for the leader. */
   async kill(): Promise<void> {
     killGroup(this);
-    await Promise.race([this.exited, sleep(5_000)]);
+    await within(this.exited, 5_000);
   }
 
   /** ECS's stop: SIGTERM, then SIGKILL after the stop timeout; the rest of the group is killed either way. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.signal('SIGTERM');
-    await Promise.race([this.exited, sleep(timeoutMs)]);
+    await within(this.exited, timeoutMs);
     await this.kill();
   }
 }
@@ -141,6 +153,13 @@ function killGroup(group: ProcessGroup) {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Waits for `promise` at most `ms`; the timer is cleared, so nothing is left pending for Jest. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 /** A tmpfs scratch folder for layers, container roots, volumes and the database. */
 export function createScratch(prefix = 'task-simulation-'): string {
@@ -170,12 +189,14 @@ function execFileSyncQuiet(command: string, args: string[]): string | undefined 
 export async function teardown(): Promise<void> {
   const all = [...groups];
   all.forEach(killGroup);
-  await Promise.all(all.map((group) => Promise.race([group.exited, sleep(5_000)])));
+  await Promise.all(all.map((group) => within(group.exited, 5_000)));
   for (const folder of mounts) {
     execFileSyncQuiet('umount', ['--lazy', folder]);
     rmSync(folder, { recursive: true, force: true });
     mounts.delete(folder);
   }
+  if (logFolder) rmSync(logFolder, { recursive: true, force: true });
+  logFolder = undefined;
 }
 
 process.on('exit', () => {

@@ -1,0 +1,117 @@
+/**
+ * The ECS container metadata endpoint v4, as Fargate serves it at 169.254.170.2 inside the VPC: per container,
+ * `${ECS_CONTAINER_METADATA_URI_V4}` answers the container's JSON and `/task` the task's (and the v3 URI the same
+ * container JSON), in the documented shape
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4-fargate-examples.html).
+ */
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { METADATA_ADDRESS, SUBNET_CIDR, GATEWAY, type Vpc } from './network.js';
+import { ProcessGroup } from './processes.js';
+
+const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'metadata-server.mjs');
+const REGION = 'us-east-1';
+const ACCOUNT = '111122223333';
+
+export interface ContainerInTask {
+  name: string;
+  image: string;
+}
+
+export interface TaskMetadata {
+  taskId: string;
+  taskArn: string;
+  /** Container name -> the URI its ECS_CONTAINER_METADATA_URI_V4 points at. */
+  uris: Record<string, string>;
+}
+
+export class MetadataEndpoint {
+  private constructor(private readonly server: ProcessGroup) {}
+
+  static async start(vpc: Vpc): Promise<MetadataEndpoint> {
+    const [command, ...args] = vpc.enter([process.execPath, SERVER, METADATA_ADDRESS, '80']);
+    const server = new ProcessGroup('metadata endpoint', command, args, process.env, 'pipe');
+    await server.waitForOutput('listening on');
+    return new MetadataEndpoint(server);
+  }
+
+  /** Requests the endpoint answered, e.g. `GET /v4/<id> 200`: proof that a container asked. */
+  requests(): string[] {
+    return this.server.logs().split('\n').filter((line) => line.startsWith('GET '));
+  }
+
+  private async store(path: string, body: unknown): Promise<void> {
+    this.server.child.stdin?.write(`${JSON.stringify({ path, body })}\n`);
+    await this.server.waitForOutput(`stored ${path}\n`);
+  }
+
+  /** Publishes the documents of a task whose ENI has `address`, before its containers start. */
+  async registerTask(cluster: string, family: string, address: string, containers: ContainerInTask[]): Promise<TaskMetadata> {
+    const taskId = randomBytes(16).toString('hex');
+    const taskArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster}/${taskId}`;
+    const now = new Date().toISOString();
+    const network = {
+      NetworkMode: 'awsvpc',
+      IPv4Addresses: [address],
+      AttachmentIndex: 0,
+      MACAddress: '0a:de:f6:10:51:e5',
+      IPv4SubnetCIDRBlock: SUBNET_CIDR,
+      DomainNameServers: [GATEWAY],
+      DomainNameSearchList: [`${REGION}.compute.internal`],
+      PrivateDNSName: `ip-${address.replace(/\./g, '-')}.${REGION}.compute.internal`,
+      SubnetGatewayIpv4Address: `${GATEWAY}/${SUBNET_CIDR.split('/')[1]}`,
+    };
+    const documents = containers.map((container, index) => {
+      const dockerId = `${taskId}-${1000000000 + index}`;
+      return {
+        name: container.name,
+        dockerId,
+        body: {
+          DockerId: dockerId,
+          Name: container.name,
+          DockerName: container.name,
+          Image: container.image,
+          ImageID: `sha256:${randomBytes(32).toString('hex')}`,
+          Labels: {
+            'com.amazonaws.ecs.cluster': `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${cluster}`,
+            'com.amazonaws.ecs.container-name': container.name,
+            'com.amazonaws.ecs.task-arn': taskArn,
+            'com.amazonaws.ecs.task-definition-family': family,
+            'com.amazonaws.ecs.task-definition-version': '1',
+          },
+          DesiredStatus: 'RUNNING',
+          KnownStatus: 'RUNNING',
+          Limits: { CPU: 2, Memory: 0 },
+          CreatedAt: now,
+          StartedAt: now,
+          Type: 'NORMAL',
+          Networks: [network],
+          ContainerARN: `arn:aws:ecs:${REGION}:${ACCOUNT}:container/${cluster}/${taskId}/${randomBytes(16).toString('hex')}`,
+          LogDriver: 'awslogs',
+        },
+      };
+    });
+    const task = {
+      Cluster: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${cluster}`,
+      TaskARN: taskArn,
+      Family: family,
+      Revision: '1',
+      DesiredStatus: 'RUNNING',
+      KnownStatus: 'RUNNING',
+      Containers: documents.map((document) => document.body),
+      LaunchType: 'FARGATE',
+      AvailabilityZone: `${REGION}a`,
+    };
+    const uris: Record<string, string> = {};
+    for (const document of documents) {
+      const path = `/v4/${document.dockerId}`;
+      await this.store(path, document.body);
+      await this.store(`${path}/task`, task);
+      // ECS_CONTAINER_METADATA_URI (v3) answers the same container document.
+      await this.store(`/v3/${document.dockerId}`, document.body);
+      uris[document.name] = `http://${METADATA_ADDRESS}${path}`;
+    }
+    return { taskId, taskArn, uris };
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The task simulation's entry point: one VPC (namespaces, PostgreSQL, metadata endpoint) per test file, images
+ * built from a generated project's Dockerfiles, tasks started from its service manifest. See CONTEXT.md
+ * ("Testing against the real programs") for why each piece stands where it does.
+ */
+import { chownSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { buildImage, type Image } from './images.js';
+import { readTaskDefinition, type TaskDefinition } from './manifest.js';
+import { MetadataEndpoint } from './metadata.js';
+import { Vpc } from './network.js';
+import { PostgresServer, type Database } from './postgres.js';
+import { createScratch, scratchFolder, teardown } from './processes.js';
+import { Task } from './task.js';
+
+export interface Deployment {
+  definition: TaskDefinition;
+  images: Record<string, Image>;
+  /** COPILOT_LB_DNS of the environment: the name Copilot's load balancer gets. */
+  loadBalancerDns: string;
+}
+
+let volumeCount = 0;
+
+export class Simulation {
+  private constructor(
+    readonly scratch: string,
+    readonly vpc: Vpc,
+    readonly metadata: MetadataEndpoint,
+    readonly postgres: PostgresServer,
+  ) {}
+
+  static async start(): Promise<Simulation> {
+    const scratch = createScratch();
+    try {
+      const vpc = await Vpc.create();
+      const [metadata, postgres] = await Promise.all([MetadataEndpoint.start(vpc), PostgresServer.start(scratch, vpc)]);
+      return new Simulation(scratch, vpc, metadata, postgres);
+    } catch (error) {
+      await teardown();
+      throw error;
+    }
+  }
+
+  /** What `copilot svc deploy --env <environment>` would deploy: the task definition and its built images. */
+  async deploy(projectDir: string, environment: string): Promise<Deployment> {
+    const definition = readTaskDefinition(projectDir, environment);
+    const images: Record<string, Image> = {};
+    for (const container of definition.containers) {
+      const name = `${definition.app}-${definition.service}-${container.name}-${randomBytes(3).toString('hex')}`;
+      images[container.name] = await buildImage(this.scratch, name, container.dockerfile, container.context);
+    }
+    const loadBalancerDns = `${definition.app.slice(0, 5)}-${definition.environment.slice(0, 5)}-Publi-${randomBytes(6).toString('hex').toUpperCase()}-${100000000 + volumeCount}.us-east-1.elb.amazonaws.com`;
+    return { definition, images, loadBalancerDns };
+  }
+
+  /** Empty EFS file systems for the manifest's volumes, owned as the access point says (efs.uid/gid). */
+  createVolumes(definition: TaskDefinition): Record<string, string> {
+    volumeCount++;
+    return Object.fromEntries(
+      Object.entries(definition.volumes).map(([name, volume]) => {
+        const folder = scratchFolder(this.scratch, 'volumes', `${volumeCount}-${name}`);
+        if (volume.efs?.uid !== undefined) chownSync(folder, volume.efs.uid, volume.efs.gid ?? volume.efs.uid);
+        return [name, folder];
+      }),
+    );
+  }
+
+  createDatabase(): Promise<Database> {
+    return this.postgres.createDatabase(`db${randomBytes(4).toString('hex')}`);
+  }
+
+  startTask(deployment: Deployment, options: { database: Database; volumes: Record<string, string>; secrets: Record<string, string> }): Promise<Task> {
+    return Task.start(
+      { scratch: this.scratch, vpc: this.vpc, metadata: this.metadata },
+      {
+        definition: deployment.definition,
+        images: deployment.images,
+        secrets: options.secrets,
+        addonSecrets: { DB_SECRET: options.database.secret },
+        volumes: options.volumes,
+        loadBalancerDns: deployment.loadBalancerDns,
+      },
+    );
+  }
+
+  /** Kills every process of the simulation and removes its scratch folder. */
+  teardown(): Promise<void> {
+    return teardown();
+  }
+}

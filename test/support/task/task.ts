@@ -1,0 +1,219 @@
+/**
+ * One ECS task of the service, started as Fargate starts it: a network namespace with the task's private IP,
+ * each container of the task definition in its own mount namespace and root (rootfs.ts), all containers at once,
+ * each with the environment ECS gives it: image ENV, the manifest's variables, the secrets' values, Copilot's
+ * and ECS's own variables. Sidecars get their own variables only: they do not inherit the main container's.
+ */
+import { join } from 'node:path';
+import type { Image } from './images.js';
+import type { TaskDefinition, ContainerDefinition } from './manifest.js';
+import type { MetadataEndpoint } from './metadata.js';
+import { header, NetworkNamespace, type HttpRequest, type HttpResponse, type Vpc } from './network.js';
+import { ProcessGroup, run, scratchFolder, sleep, type RunResult } from './processes.js';
+import { rootScript } from './rootfs.js';
+
+export interface TaskInputs {
+  definition: TaskDefinition;
+  /** Built images by container name. */
+  images: Record<string, Image>;
+  /** Values of the manifest's secrets, as SSM would hand them over. */
+  secrets: Record<string, string>;
+  /** Secrets an addon injects into the main container: Copilot's Aurora storage gives `DB_SECRET`. */
+  addonSecrets: Record<string, string>;
+  /** Host folder of each volume (the EFS file system), by volume name. */
+  volumes: Record<string, string>;
+  /** The environment's load balancer name (COPILOT_LB_DNS). */
+  loadBalancerDns: string;
+}
+
+export interface TaskServices {
+  scratch: string;
+  vpc: Vpc;
+  metadata: MetadataEndpoint;
+}
+
+interface RunningContainer {
+  definition: ContainerDefinition;
+  image: Image;
+  env: Record<string, string>;
+  process: ProcessGroup;
+}
+
+/** `200`, `200,302` or `200-299`, as the target group's matcher reads them. */
+function matches(successCodes: string, status: number): boolean {
+  return successCodes.split(',').some((code) => {
+    const [low, high] = code.split('-').map(Number);
+    return high === undefined ? status === low : status >= low && status <= high;
+  });
+}
+
+/** The environment ECS gives a container: image ENV, Copilot's variables, the manifest's, secrets, ECS's own. */
+function containerEnvironment(inputs: TaskInputs, container: ContainerDefinition, image: Image, metadataUri: string): Record<string, string> {
+  const { definition } = inputs;
+  const copilot = {
+    COPILOT_APPLICATION_NAME: definition.app,
+    COPILOT_ENVIRONMENT_NAME: definition.environment,
+    COPILOT_SERVICE_NAME: definition.service,
+    COPILOT_SERVICE_DISCOVERY_ENDPOINT: `${definition.environment}.${definition.app}.local`,
+    COPILOT_LB_DNS: inputs.loadBalancerDns,
+  };
+  const ecs = {
+    ECS_CONTAINER_METADATA_URI_V4: metadataUri,
+    ECS_CONTAINER_METADATA_URI: metadataUri.replace('/v4/', '/v3/'),
+    AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+  };
+  const secrets = Object.fromEntries(
+    container.secrets.map((name) => {
+      if (inputs.secrets[name] === undefined) throw new Error(`secret ${name} (container ${container.name}) has no value`);
+      return [name, inputs.secrets[name]];
+    }),
+  );
+  const addons = container === definition.containers[0] ? inputs.addonSecrets : {};
+  return { HOME: image.user.home, ...image.env, ...copilot, ...container.variables, ...secrets, ...addons, ...ecs };
+}
+
+/** Docker's run: the manifest's entrypoint/command override the image's (an entrypoint override drops the CMD). */
+function startContainer(
+  namespace: NetworkNamespace,
+  folder: string,
+  container: ContainerDefinition,
+  image: Image,
+  env: Record<string, string>,
+  volumes: Record<string, string>,
+): ProcessGroup {
+  const entrypoint = container.entrypoint ?? image.entrypoint;
+  const command = container.command ?? (container.entrypoint ? [] : image.cmd);
+  const binds = container.mounts.map((mount) => {
+    const source = volumes[mount.volume];
+    if (!source) throw new Error(`container ${container.name} mounts volume ${mount.volume}, which the manifest does not define`);
+    return { source, target: mount.path, readOnly: mount.readOnly };
+  });
+  const script = rootScript(
+    { layers: image.layers, upper: scratchFolder(folder, 'upper'), work: scratchFolder(folder, 'work'), root: scratchFolder(folder, 'root'), binds },
+    { workdir: image.workdir, uid: image.user.uid, gid: image.user.gid, argv: [...entrypoint, ...command] },
+  );
+  const [unshare, ...args] = namespace.enter(['/usr/bin/unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script]);
+  return new ProcessGroup(container.name, unshare, args, env);
+}
+
+export class Task {
+  private constructor(
+    readonly inputs: TaskInputs,
+    readonly ip: string,
+    readonly startedAt: number,
+    private readonly services: TaskServices,
+    private readonly namespace: NetworkNamespace,
+    readonly containers: Map<string, RunningContainer>,
+    /** Container name -> its ECS_CONTAINER_METADATA_URI_V4. */
+    readonly metadataUris: Record<string, string>,
+  ) {}
+
+  static async start(services: TaskServices, inputs: TaskInputs): Promise<Task> {
+    const startedAt = Date.now();
+    const { definition } = inputs;
+    const namespace = await new NetworkNamespace('task network namespace').ready();
+    const ip = await services.vpc.attach(namespace);
+    const cluster = `${definition.app}-${definition.environment}`;
+    const family = `${definition.app}-${definition.environment}-${definition.service}`;
+    const metadata = await services.metadata.registerTask(
+      cluster,
+      family,
+      ip,
+      definition.containers.map((container) => ({ name: container.name, image: `${family}/${container.name}:latest` })),
+    );
+    const containers = new Map<string, RunningContainer>();
+    for (const container of definition.containers) {
+      const image = inputs.images[container.name];
+      const env = containerEnvironment(inputs, container, image, metadata.uris[container.name]);
+      const folder = scratchFolder(services.scratch, 'containers', `${metadata.taskId.slice(0, 8)}-${container.name}`);
+      const group = startContainer(namespace, folder, container, image, env, inputs.volumes);
+      containers.set(container.name, { definition: container, image, env, process: group });
+    }
+    return new Task(inputs, ip, startedAt, services, namespace, containers, metadata.uris);
+  }
+
+  /** A request from the load balancer to this task's target container port. */
+  request(request: Omit<HttpRequest, 'ip' | 'port'>): Promise<HttpResponse> {
+    return this.services.vpc.request({ ...request, ip: this.ip, port: this.inputs.definition.target.port });
+  }
+
+  /** The target group's health check, as the ALB sends it: the target's IP and port as Host, no forwarded proto. */
+  healthCheck(): Promise<HttpResponse> {
+    const { target, healthCheck } = this.inputs.definition;
+    return this.request({ path: healthCheck.path, headers: { Host: `${this.ip}:${target.port}`, 'User-Agent': 'ELB-HealthChecker/2.0' } });
+  }
+
+  /**
+   * Waits until the health check passes `healthy_threshold` times in a row (polled every 100 ms instead of the
+   * manifest's interval); returns the milliseconds from the task's start. While the app starts, nginx answers
+   * 502 and such answers are ignored (the grace period); once the app answers, `unhealthy_threshold` failures in
+   * a row make the task unhealthy, as the load balancer would decide. Fails at once when a container exits.
+   */
+  async waitHealthy(timeoutMs = 90_000): Promise<number> {
+    const { healthCheck, manifest } = this.inputs.definition;
+    const settings = ((manifest.http ?? {}) as { healthcheck?: { healthy_threshold?: number; unhealthy_threshold?: number } }).healthcheck ?? {};
+    const healthyThreshold = Number(settings.healthy_threshold ?? 2);
+    const unhealthyThreshold = Number(settings.unhealthy_threshold ?? 2);
+    let healthy = 0;
+    let unhealthy = 0;
+    let last = 'no answer yet';
+    while (healthy < healthyThreshold) {
+      for (const [name, container] of this.containers) {
+        if (!container.process.running) throw new Error(`essential container ${name} exited before the task was healthy:\n${this.logs()}`);
+      }
+      if (Date.now() - this.startedAt > timeoutMs) throw new Error(`task not healthy after ${timeoutMs} ms (last: ${last}):\n${this.logs()}`);
+      const response = await this.healthCheck().catch((error: Error) => error);
+      const starting = response instanceof Error || [502, 503, 504].includes(response.status);
+      const ok = !(response instanceof Error) && matches(healthCheck.successCodes, response.status);
+      last = response instanceof Error ? response.message : `${response.status} from ${header(response, 'server') ?? 'an unnamed server'}`;
+      healthy = ok ? healthy + 1 : 0;
+      unhealthy = ok || starting ? 0 : unhealthy + 1;
+      if (unhealthy >= unhealthyThreshold) {
+        throw new Error(`task unhealthy: the health check ${healthCheck.path} answered ${last}, ${unhealthy} times in a row:\n${this.logs()}`);
+      }
+      if (healthy < healthyThreshold) await sleep(100);
+    }
+    return Date.now() - this.startedAt;
+  }
+
+  /** `copilot svc exec --command`: a process in the running container's namespaces, root, user and environment. */
+  exec(containerName: string, argv: string[]): Promise<RunResult> {
+    const container = this.container(containerName);
+    const { uid, gid } = container.image.user;
+    return run(
+      '/usr/bin/nsenter',
+      ['--target', String(container.process.pid), '--mount', '--net', '--root', '--wd', '--setuid', String(uid), '--setgid', String(gid), '--', ...argv],
+      { env: container.env },
+    );
+  }
+
+  container(name: string): RunningContainer {
+    const container = this.containers.get(name);
+    if (!container) throw new Error(`the task has no container ${name}`);
+    return container;
+  }
+
+  /** Stops one container as ECS would (SIGTERM, then SIGKILL), e.g. to prove who answers without it. */
+  async stopContainer(name: string): Promise<void> {
+    await this.container(name).process.stop();
+  }
+
+  /** ECS's StopTask: every container gets SIGTERM, then SIGKILL; the ENI goes away. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.containers.values()].map((container) => container.process.stop()));
+    await this.namespace.close();
+  }
+
+  logs(): string {
+    return [...this.containers.values()]
+      .map((container) => `----- ${container.definition.name} (task ${this.ip})\n${container.process.logs()}`)
+      .join('\n');
+  }
+
+  /** Where a file of a volume (the EFS file system) is on this machine. */
+  volumePath(volume: string, ...parts: string[]): string {
+    return join(this.inputs.volumes[volume], ...parts);
+  }
+}

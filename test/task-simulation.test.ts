@@ -1,0 +1,231 @@
+/**
+ * The generated project's ECS task, started on this machine as Fargate would start it (test/support/task/):
+ * its containers built from the project's Dockerfiles, wired as its service manifest says, talking to PostgreSQL
+ * and the ECS metadata endpoint over the task's network. Every request below comes from the load balancer's side.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { generateProject } from './support/generate.js';
+import { describeWith, PYTHON } from './support/programs.js';
+import { Browser, csrfToken } from './support/task/browser.js';
+import type { TaskDefinition } from './support/task/manifest.js';
+import { header, type HttpResponse } from './support/task/network.js';
+import { OPTION_SETS } from './support/task/option-sets.js';
+import type { Database } from './support/task/postgres.js';
+import { Simulation, type Deployment } from './support/task/simulation.js';
+import type { Task } from './support/task/task.js';
+
+const describeTask = describeWith(['root', 'unshare', 'nginx', 'django', 'gunicorn', 'psycopg2', 'postgres']);
+
+const SUPERUSER = { DJANGO_SUPERUSER_USERNAME: 'admin', DJANGO_SUPERUSER_EMAIL: 'admin@example.com' };
+
+/** Values for the manifest's secrets, as `copilot secret init` would store them. */
+function secretsFor(definition: TaskDefinition): Record<string, string> {
+  const random = () => Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
+  const values: Record<string, string> = { ...SUPERUSER, DJANGO_SECRET_KEY: random(), DJANGO_SUPERUSER_PASSWORD: random() };
+  const names = definition.containers.flatMap((container) => container.secrets);
+  for (const name of names) if (!values[name]) throw new Error(`the test has no value for the manifest's secret ${name}`);
+  return Object.fromEntries(names.map((name) => [name, values[name]]));
+}
+
+/** A figure for the test output, not an assertion. */
+function report(label: string, ms: number) {
+  process.stdout.write(`[task simulation] ${label}: healthy ${(ms / 1000).toFixed(1)} s after the task started\n`);
+}
+
+/** The name a browser uses: Copilot's service domain with a domain (<service>.<env>.<app>.<domain>), else the ALB's. */
+function publicHost(deployment: Deployment): { scheme: 'http' | 'https'; host: string } {
+  const { definition } = deployment;
+  const domain = definition.containers[0].variables.DJANGO_DOMAIN;
+  return domain
+    ? { scheme: 'https', host: `${definition.service}.${definition.environment}.${definition.app}.${domain}` }
+    : { scheme: 'http', host: deployment.loadBalancerDns };
+}
+
+/** Django's own copy of the admin stylesheet, in the Django the containers run. */
+function djangoAdminCss(): Buffer {
+  const djangoDir = execFileSync(PYTHON, ['-c', 'import django, os; print(os.path.dirname(django.__file__))'], { encoding: 'utf8' }).trim();
+  return readFileSync(join(djangoDir, 'contrib/admin/static/admin/css/base.css'));
+}
+
+/** The volume both Django and the load balancer's target container mount: the static files' way to nginx. */
+function sharedVolume(definition: TaskDefinition): { volume: string; djangoPath: string } {
+  const [django] = definition.containers;
+  const target = definition.containers.find((container) => container.name === definition.target.container);
+  const mount = django.mounts.find((candidate) => target?.mounts.some((other) => other.volume === candidate.volume));
+  if (!mount) throw new Error(`no volume is mounted by both ${django.name} and ${definition.target.container}`);
+  return { volume: mount.volume, djangoPath: mount.path };
+}
+
+describeTask('the generated ECS task on the real programs', () => {
+  let simulation: Simulation;
+
+  beforeAll(async () => {
+    simulation = await Simulation.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await simulation?.teardown();
+  });
+
+  async function superuserCount(database: Database): Promise<number> {
+    return Number(await simulation.postgres.query(database.name, 'SELECT count(*) FROM auth_user WHERE is_superuser'));
+  }
+
+  describe.each(OPTION_SETS)('$label', ({ flags, environment }) => {
+    let deployment: Deployment;
+    let database: Database;
+    let volumes: Record<string, string>;
+    let secrets: Record<string, string>;
+    let task: Task;
+
+    beforeAll(async () => {
+      const project = await generateProject(flags);
+      deployment = await simulation.deploy(project, environment);
+      database = await simulation.createDatabase();
+      volumes = simulation.createVolumes(deployment.definition);
+      secrets = secretsFor(deployment.definition);
+      task = await simulation.startTask(deployment, { database, volumes, secrets });
+      report(`${flags.app}/${environment} first start`, await task.waitHealthy());
+    }, 120_000);
+
+    afterAll(async () => {
+      await task?.stop();
+    });
+
+    test('the health check, with the task private IP as Host, answers 200 through nginx', async () => {
+      const response = await task.healthCheck();
+      expect(response.status).toBe(200);
+      // nginx (server_tokens off) names itself; gunicorn would say "gunicorn".
+      expect(header(response, 'server')).toBe('nginx');
+      // Django asked the metadata endpoint for its task's IP (settings.py), and got an answer.
+      const metadataPath = new URL(task.metadataUris[deployment.definition.containers[0].name]).pathname;
+      expect(simulation.metadata.requests()).toContain(`GET ${metadataPath} 200`);
+    });
+
+    test('a Host that is not the app answers 400', async () => {
+      const response = await task.request({ path: deployment.definition.healthCheck.path, headers: { Host: 'attacker.example.net' } });
+      expect(response.status).toBe(400);
+    });
+
+    test('the admin login works through the load balancer with the superuser from the secrets', async () => {
+      const { scheme, host } = publicHost(deployment);
+      const browser = new Browser(task, scheme, host);
+      const loginPage = await browser.get('/admin/login/?next=/admin/');
+      expect(loginPage.status).toBe(200);
+      expect(browser.cookie('csrftoken')).toBeTruthy();
+
+      const login = await browser.post(
+        '/admin/login/?next=/admin/',
+        {
+          csrfmiddlewaretoken: csrfToken(loginPage.body.toString()),
+          username: secrets.DJANGO_SUPERUSER_USERNAME,
+          password: secrets.DJANGO_SUPERUSER_PASSWORD,
+          next: '/admin/',
+        },
+        '/admin/login/?next=/admin/',
+      );
+      expect(login.status).toBe(302);
+      expect(header(login, 'location')).toBe('/admin/');
+      const sessionCookie = (login.headers['set-cookie'] ?? []).find((cookie) => cookie.startsWith('sessionid='));
+      expect(sessionCookie).toBeDefined();
+      // Behind HTTPS the session cookie never travels over plain HTTP; without a domain it must, or no login.
+      expect(/;\s*Secure/i.test(sessionCookie ?? '')).toBe(scheme === 'https');
+
+      const admin = await browser.get('/admin/');
+      expect(admin.status).toBe(200);
+      expect(admin.body.toString()).toContain(secrets.DJANGO_SUPERUSER_USERNAME);
+      expect(admin.body.toString()).toContain('Site administration');
+    });
+
+    test("manage.py check --deploy --fail-level WARNING is clean with the task's environment", async () => {
+      const django = deployment.definition.containers[0].name;
+      const check = await task.exec(django, ['python', 'manage.py', 'check', '--deploy', '--fail-level', 'WARNING']);
+      expect(`${check.stdout}${check.stderr}`).toContain('System check identified no issues');
+      expect(check.code).toBe(0);
+    });
+
+    // The last test on the first task: it stops the Django container to show nginx alone serves static files.
+    test('static files come from the shared volume and are answered by nginx, not Django', async () => {
+      const { definition } = deployment;
+      const django = definition.containers[0];
+      const shared = sharedVolume(definition);
+      // STATIC_URL and STATIC_ROOT as the running Django has them: collectstatic wrote to the shared volume.
+      const settings = await task.exec(django.name, [
+        'python',
+        '-c',
+        'import django, json; django.setup(); from django.conf import settings as s; print(json.dumps([s.STATIC_URL, str(s.STATIC_ROOT)]))',
+      ]);
+      const [staticUrl, staticRoot] = JSON.parse(settings.stdout) as [string, string];
+      expect(staticRoot).toBe(shared.djangoPath);
+      expect(staticUrl).toMatch(/^\/.+\/$/);
+      const volume = task.volumePath(shared.volume);
+      const manifest = JSON.parse(readFileSync(join(volume, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      const hashed = manifest.paths['admin/css/base.css'];
+      expect(hashed).toMatch(/^admin\/css\/base\.[0-9a-f]{12}\.css$/);
+      const fetchStatic = (path: string) => task.request({ path: `${staticUrl}${path}`, headers: { Host: publicHost(deployment).host } });
+      const expectFromVolume = (response: HttpResponse, path: string) => {
+        expect(response.status).toBe(200);
+        expect(Buffer.compare(response.body, readFileSync(join(volume, path)))).toBe(0);
+        // Django's middleware would have added these; nginx's static location does not.
+        expect(header(response, 'x-frame-options')).toBeUndefined();
+        expect(header(response, 'server')).toBe('nginx');
+      };
+
+      const plain = await fetchStatic('admin/css/base.css');
+      expectFromVolume(plain, 'admin/css/base.css');
+      expect(Buffer.compare(plain.body, djangoAdminCss())).toBe(0);
+      expectFromVolume(await fetchStatic(hashed), hashed);
+
+      // `location /static` (no trailing slash) with the alias would let /static../ reach the volume's parent.
+      const nginxMount = definition.containers.find((container) => container.name === definition.target.container)?.mounts.find((mount) => mount.volume === shared.volume);
+      const escape = await task.request({
+        path: `${staticUrl.replace(/\/$/, '')}../${posix.basename(nginxMount?.path ?? '')}/staticfiles.json`,
+        headers: { Host: publicHost(deployment).host },
+      });
+      expect(escape.status).not.toBe(200);
+
+      // Django never saw those requests: its access log (gunicorn's) has the health checks and nothing static.
+      const djangoLogs = task.container(django.name).process.logs();
+      expect(djangoLogs).toContain(definition.healthCheck.path);
+      expect(djangoLogs).not.toContain(`${staticUrl}${hashed}`);
+      expect(djangoLogs).not.toContain(`${staticUrl}admin/css/base.css`);
+
+      // With Django stopped, nginx still answers static files from the volume, and 502 for the rest.
+      await task.stopContainer(django.name);
+      expectFromVolume(await fetchStatic(hashed), hashed);
+      expect((await task.healthCheck()).status).toBe(502);
+    });
+
+    test('a second start on the same database and volume is healthy again, with exactly one superuser', async () => {
+      const passwordHash = () => simulation.postgres.query(database.name, 'SELECT password FROM auth_user WHERE is_superuser');
+      const before = await passwordHash();
+      await task.stop();
+      task = await simulation.startTask(deployment, { database, volumes, secrets });
+      report(`${flags.app}/${environment} restart`, await task.waitHealthy());
+      expect(await superuserCount(database)).toBe(1);
+      // The start never resets the password (someone may have changed it since).
+      expect(await passwordHash()).toBe(before);
+      expect((await task.healthCheck()).status).toBe(200);
+    }, 120_000);
+
+    test('two tasks started at the same moment on a fresh database both become healthy', async () => {
+      const freshDatabase = await simulation.createDatabase();
+      const sharedVolumes = simulation.createVolumes(deployment.definition);
+      const tasks = await Promise.all(
+        [1, 2].map(() => simulation.startTask(deployment, { database: freshDatabase, volumes: sharedVolumes, secrets })),
+      );
+      try {
+        const times = await Promise.all(tasks.map((started) => started.waitHealthy()));
+        times.forEach((ms, index) => report(`${flags.app}/${environment} concurrent start ${index + 1} of 2`, ms));
+        expect(await superuserCount(freshDatabase)).toBe(1);
+        // Without the lock both would apply the same migrations; django_migrations has no unique constraint.
+        const duplicates = await simulation.postgres.query(freshDatabase.name, 'SELECT app, name FROM django_migrations GROUP BY app, name HAVING count(*) > 1');
+        expect(duplicates).toBe('');
+      } finally {
+        await Promise.all(tasks.map((started) => started.stop()));
+      }
+    }, 120_000);
+  });
+});
