@@ -5,55 +5,15 @@
  * them: their files stay byte for byte, except the lines it appends to their requirements.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addRequirements, missingRequirements } from '../generators/shared/requirements.js';
 import { detectProject, findManagePyFolders } from '../generators/shared/detect.js';
 import { describeWith, PYTHON } from './support/programs.js';
 import { listFiles, readText, readYaml, runApp, snapshot, temporaryFolder } from './support/generate.js';
+import { git, LAYOUTS, userRepository } from './support/existing-projects.js';
 
 const FLAGS = { app: 'demo', domain: 'example.com', branches: 'develop:dev,main:prod', spot: true, repository: 'https://github.com/example/demo' };
-
-function startproject(name: string, folder: string): void {
-  mkdirSync(folder, { recursive: true });
-  execFileSync(PYTHON, ['-m', 'django', 'startproject', name, folder]);
-}
-
-/** The three layouts of the issue, each in a git repository with one commit. */
-export const LAYOUTS: Record<string, (root: string) => void> = {
-  startproject: (root) => startproject('mysite', root),
-  'field report (apps/)': (root) => {
-    startproject('config', join(root, 'apps'));
-    writeFileSync(join(root, 'apps/requirements.txt'), 'Django==4.2.11\ndjango-storages==1.14.2\n');
-  },
-  'settings package': (root) => {
-    startproject('shop', root);
-    mkdirSync(join(root, 'shop/settings'));
-    renameSync(join(root, 'shop/settings.py'), join(root, 'shop/settings/base.py'));
-    writeFileSync(join(root, 'shop/settings/__init__.py'), '');
-    const base = readFileSync(join(root, 'shop/settings/base.py'), 'utf8').replace('.resolve().parent.parent', '.resolve().parent.parent.parent');
-    writeFileSync(join(root, 'shop/settings/base.py'), base);
-    writeFileSync(join(root, 'shop/settings/production.py'), 'from .base import *  # noqa\n\nDEBUG = False\nALLOWED_HOSTS = ["shop.example.com"]\n');
-    const managePy = readFileSync(join(root, 'manage.py'), 'utf8').replace("'shop.settings'", "'shop.settings.base'");
-    writeFileSync(join(root, 'manage.py'), managePy);
-    mkdirSync(join(root, 'requirements'));
-    writeFileSync(join(root, 'requirements/base.txt'), 'Django>=4.2,<5.0\n');
-    writeFileSync(join(root, 'requirements/production.txt'), '-r base.txt\ngunicorn==22.0.0\n');
-  },
-};
-
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
-}
-
-export function userRepository(layout: string): string {
-  const root = temporaryFolder('existing-');
-  LAYOUTS[layout](root);
-  git(root, 'init', '-q');
-  git(root, 'add', '-A');
-  git(root, 'commit', '-qm', 'the team\'s project');
-  return root;
-}
 
 const EXPECTED = {
   startproject: { dir: '.', settings: 'mysite.settings', wsgi: 'mysite.wsgi:application', requirements: undefined, added: [] as string[] },

@@ -4,25 +4,26 @@
  * names, and every Copilot manifest against the schema derived from copilot-cli's structs.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { checkManifest, type ManifestKind } from './support/copilot-schema.js';
-import { generateProject, listFiles } from './support/generate.js';
+import { listFiles } from './support/generate.js';
 import { describeWith, programPath } from './support/programs.js';
 import { contextEntries, contextSourceOf } from './support/task/build-context.js';
-import { commandForm, copyArguments, exposedPorts, readDockerfile } from './support/task/dockerfile.js';
+import { commandForm, contextPath, copyArguments, exposedPorts, readDockerfile } from './support/task/dockerfile.js';
 import { buildImage, runInImage } from './support/task/images.js';
 import { manifestPaths, readTaskDefinition } from './support/task/manifest.js';
-import { STATIC_OPTION_SETS } from './support/task/option-sets.js';
+import { EXISTING_PROJECT_SETS, projectFor, STATIC_OPTION_SETS, type OptionSet } from './support/task/option-sets.js';
 import { createScratch, run, teardown } from './support/task/processes.js';
 
 const describeShellcheck = describeWith(['shellcheck']);
 const describeNginx = describeWith(['root', 'unshare', 'nginx']);
 
 /** Shell scripts: `*.sh`, and any file whose first line names sh, bash or dash. */
+/** The project's shell scripts (git's own sample hooks in .git/ are not the project's). */
 function shellScripts(project: string): string[] {
   return listFiles(project).filter(
-    (file) => file.endsWith('.sh') || /^#!\s*\S*\/(env\s+)?(sh|bash|dash)\b/.test(readFileSync(join(project, file), 'utf8').split('\n')[0]),
+    (file) => !file.startsWith('.git/') && (file.endsWith('.sh') || /^#!\s*\S*\/(env\s+)?(sh|bash|dash)\b/.test(readFileSync(join(project, file), 'utf8').split('\n')[0])),
   );
 }
 
@@ -42,8 +43,8 @@ function buildContextProblems(project: string, environment: string): string[] {
       const copy = copyArguments(text);
       if (copy.from) continue;
       for (const source of copy.sources) {
-        const path = posix.normalize(source).replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
-        if (path !== '.' && !entries.has(path)) problems.push(`${where}: line ${line} ${keyword} ${source}: not in the build context`);
+        const path = contextPath(source);
+        if (path !== '' && !entries.has(path)) problems.push(`${where}: line ${line} ${keyword} ${source}: not in the build context`);
       }
     }
     const entrypoint = instructions.filter((instruction) => instruction.keyword === 'ENTRYPOINT').pop();
@@ -62,12 +63,12 @@ function buildContextProblems(project: string, environment: string): string[] {
   return problems;
 }
 
-describe.each(STATIC_OPTION_SETS)('generated files ($label)', ({ flags }) => {
-  const branchCount = String(flags.branches).split(',').length;
+function checksOfGeneratedFiles(optionSet: OptionSet): void {
+  const branchCount = String(optionSet.flags.branches).split(',').length;
   let project: string;
 
   beforeAll(async () => {
-    project = await generateProject(flags);
+    project = await projectFor(optionSet);
   });
 
   describeShellcheck('shell scripts', () => {
@@ -129,4 +130,8 @@ describe.each(STATIC_OPTION_SETS)('generated files ($label)', ({ flags }) => {
       }
     }
   });
-});
+}
+
+describe.each(STATIC_OPTION_SETS)('generated files ($label)', checksOfGeneratedFiles);
+// The team's own projects are made with Debian's Django (django-admin startproject).
+describeWith(['django']).each(EXISTING_PROJECT_SETS)('generated files ($label)', checksOfGeneratedFiles);

@@ -6,12 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { generateProject } from './support/generate.js';
 import { describeWith, PYTHON } from './support/programs.js';
 import { Browser, csrfToken } from './support/task/browser.js';
 import type { TaskDefinition } from './support/task/manifest.js';
 import { header, type HttpResponse } from './support/task/network.js';
-import { OPTION_SETS } from './support/task/option-sets.js';
+import { EXISTING_PROJECT_SETS, OPTION_SETS, projectFor } from './support/task/option-sets.js';
 import type { Database } from './support/task/postgres.js';
 import { Simulation, type Deployment } from './support/task/simulation.js';
 import type { Task } from './support/task/task.js';
@@ -73,7 +72,8 @@ describeTask('the generated ECS task on the real programs', () => {
     return Number(await simulation.postgres.query(database.name, 'SELECT count(*) FROM auth_user WHERE is_superuser'));
   }
 
-  describe.each(OPTION_SETS)('$label', ({ flags, environment }) => {
+  describe.each([...OPTION_SETS, ...EXISTING_PROJECT_SETS])('$label', (optionSet) => {
+    const { flags, environment } = optionSet;
     let deployment: Deployment;
     let database: Database;
     let volumes: Record<string, string>;
@@ -81,7 +81,7 @@ describeTask('the generated ECS task on the real programs', () => {
     let task: Task;
 
     beforeAll(async () => {
-      const project = await generateProject(flags);
+      const project = await projectFor(optionSet);
       deployment = await simulation.deploy(project, environment);
       database = await simulation.createDatabase();
       volumes = simulation.createVolumes(deployment.definition);

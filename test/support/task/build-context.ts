@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { copyArguments, type Instruction } from './dockerfile.js';
+import { contextPath, copyArguments, type Instruction } from './dockerfile.js';
 
 interface IgnorePattern {
   regex: RegExp;
@@ -94,7 +94,7 @@ export function contextSourceOf(instructions: Instruction[], containerPath: stri
     const destination = posix.resolve(workdir, copy.destination);
     const intoFolder = copy.destination.endsWith('/') || copy.destination === '.' || copy.sources.length > 1;
     for (const source of copy.sources) {
-      const relative = posix.normalize(source).replace(/^(\.\/|\/)+/, '').replace(/^\.$/, '');
+      const relative = contextPath(source);
       const fileTarget = intoFolder ? posix.join(destination, posix.basename(relative)) : destination;
       if (relative !== '' && containerPath === fileTarget) found = relative;
       else if (containerPath.startsWith(`${destination}/`)) found = posix.join(relative, containerPath.slice(destination.length + 1));

@@ -4,6 +4,7 @@
  * https://docs.docker.com/reference/dockerfile/
  */
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 
 export interface Instruction {
   /** Upper-cased keyword: FROM, WORKDIR, COPY, ENV, RUN, USER, EXPOSE, ENTRYPOINT, CMD, ... */
@@ -117,4 +118,9 @@ export function copyArguments(text: string): CopyInstruction {
 /** `EXPOSE 8000 9000/udp` as numbers (TCP and UDP alike). */
 export function exposedPorts(text: string): number[] {
   return words(text).map((port) => Number.parseInt(port, 10));
+}
+
+/** A COPY source as a path inside the build context: `./requirements/` → `requirements`, `.` → ''. */
+export function contextPath(source: string): string {
+  return posix.normalize(source).replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
 }

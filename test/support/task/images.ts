@@ -9,7 +9,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, r
 import { join, posix } from 'node:path';
 import { baseImageFor, PIP_STAND_INS, writeBaseLayer } from './base-images.js';
 import { contextEntries } from './build-context.js';
-import { commandForm, copyArguments, envPairs, exposedPorts, readDockerfile, substitute, words } from './dockerfile.js';
+import { commandForm, contextPath, copyArguments, envPairs, exposedPorts, readDockerfile, substitute, words } from './dockerfile.js';
 import { PYTHON } from '../programs.js';
 import { ProcessGroup, run, scratchFolder } from './processes.js';
 import { rootScript } from './rootfs.js';
@@ -76,15 +76,24 @@ function copyTree(source: string, destination: string, owner?: { uid: number; gi
   if (owner) chownSync(destination, owner.uid, owner.gid);
 }
 
+/** The package names of a requirements file in the image, following its `-r other.txt` includes as pip does. */
+function requirementNames(layer: string, path: string): string[] {
+  return readFileSync(join(layer, path), 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .flatMap((line) => {
+      const include = /^-r\s+(\S+)/.exec(line);
+      if (include) return requirementNames(layer, posix.resolve(posix.dirname(path), include[1]));
+      return [(/^[A-Za-z0-9._-]+/.exec(line)?.[0] ?? line).toLowerCase()];
+    });
+}
+
 /** Packages `pip install -r requirements.txt` would install, checked importable by Debian's python3. */
 async function checkPipInstall(layer: string, workdir: string, command: string): Promise<string> {
   const requirementsFile = /-r\s+(\S+)/.exec(command)?.[1];
   const names = requirementsFile
-    ? readFileSync(join(layer, posix.resolve(workdir, requirementsFile)), 'utf8')
-        .split('\n')
-        .map((line) => line.replace(/#.*/, '').trim())
-        .filter(Boolean)
-        .map((line) => (/^[A-Za-z0-9._-]+/.exec(line)?.[0] ?? line).toLowerCase())
+    ? requirementNames(layer, posix.resolve(workdir, requirementsFile))
     : words(command.replace(/.*\bpip3?\s+install\b/, '')).filter((word) => !word.startsWith('-'));
   const modules = names.map((name) => {
     const module = PIP_STAND_INS[name];
@@ -117,7 +126,7 @@ function applyCopy(layers: string[], workdir: string, context: string, entries: 
   const destination = posix.resolve(workdir, copy.destination);
   const intoFolder = copy.destination.endsWith('/') || copy.destination === '.' || copy.sources.length > 1;
   for (const source of copy.sources) {
-    const relative = posix.normalize(source).replace(/^(\.\/|\/)+/, '').replace(/^\.$/, '');
+    const relative = contextPath(source);
     if (relative !== '' && !entries.has(relative)) throw new Error(`${where}: COPY ${source}: not found in the build context ${context}`);
     if (relative === '' || entries.get(relative)?.directory) {
       // A folder: its contents (not the folder itself) go into the destination.

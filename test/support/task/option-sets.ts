@@ -3,12 +3,17 @@
  * Spot on and off, with and without a domain, one, two and three branches, default and custom service names.
  * `environment` is the one whose manifest override the simulated task runs with.
  */
+import { generateProject, runApp } from '../generate.js';
+import { userRepository } from '../existing-projects.js';
+
 const REPOSITORY = 'https://github.com/example/demo';
 
 export interface OptionSet {
   label: string;
   flags: Record<string, unknown>;
   environment: string;
+  /** A team's own Django project (support/existing-projects.ts) the generator runs in; none: a new project. */
+  layout?: string;
 }
 
 export const OPTION_SETS: OptionSet[] = [
@@ -29,6 +34,14 @@ export const OPTION_SETS: OptionSet[] = [
   },
 ];
 
+/** The team's own projects of the existing-project issue, each deployed as the generator leaves it. */
+export const EXISTING_PROJECT_SETS: OptionSet[] = ['startproject', 'field report (apps/)', 'settings package'].map((layout, index) => ({
+  label: `existing project: ${layout}`,
+  flags: { app: `team${index + 1}`, domain: index === 1 ? '' : 'example.com', branches: 'develop:dev,main:prod', spot: index !== 0, repository: REPOSITORY },
+  environment: 'dev',
+  layout,
+}));
+
 /** One more for the static checks, which are cheap: no domain with Spot on one branch. */
 export const STATIC_OPTION_SETS: OptionSet[] = [
   ...OPTION_SETS,
@@ -38,3 +51,11 @@ export const STATIC_OPTION_SETS: OptionSet[] = [
     environment: 'live',
   },
 ];
+
+/** The folder the option set deploys: a new project generated with its flags, or a team's project it was run in. */
+export async function projectFor(optionSet: OptionSet): Promise<string> {
+  if (!optionSet.layout) return generateProject(optionSet.flags);
+  const root = userRepository(optionSet.layout);
+  await runApp({ yes: true, ...optionSet.flags }, { cwd: root });
+  return root;
+}
