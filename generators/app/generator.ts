@@ -4,7 +4,7 @@
  * the user made survives (merge.ts).
  */
 import { execFileSync } from 'node:child_process';
-import type { Stats } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
 import Generator from 'yeoman-generator';
 import { AnswersError, promptValidator, readStoredAnswers, readStoredState, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
 import { flagOf, questions, type Answers, type DefaultsContext, type QuestionName } from '../shared/questions.js';
@@ -245,9 +245,9 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     this._resolved(destination);
   }
 
-  /** Tells Yeoman's conflicter the change is decided: no question, even for a file that exists. */
+  /** Tells Yeoman's conflicter the change to an existing file is decided: no question (a new file needs none). */
   private _resolved(destination: string): void {
-    (this.fs.store.get(destination) as { conflicter?: string }).conflicter = 'force';
+    if (existsSync(destination)) (this.fs.store.get(destination) as { conflicter?: string }).conflicter = 'force';
   }
 
   /** mem-fs-editor keeps only `mode` of the stat it is given: the entrypoint must stay executable. */
