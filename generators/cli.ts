@@ -8,10 +8,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEnv } from 'yeoman-environment';
+import CopilotDjangoGenerator from './app/generator.js';
+import EnvironmentGenerator from './env/generator.js';
 
 const NAMESPACE = 'copilot-django';
 const here = dirname(fileURLToPath(import.meta.url));
-const subgenerators = ['app', 'env'];
+/**
+ * Imported, not looked up: the bundle (scripts/build.mjs) holds them. `resolved` is the bundled generator beside this
+ * file, from which Yeoman finds the package's name, the key of the answers in .yo-rc.json.
+ */
+const generators = { app: CopilotDjangoGenerator, env: EnvironmentGenerator };
+const subgenerators = Object.keys(generators);
 
 function takeCwd(args: string[]): { cwd: string; rest: string[] } {
   const rest = [...args];
@@ -31,8 +38,8 @@ async function main(): Promise<void> {
   const { cwd, rest } = takeCwd(process.argv.slice(2));
   const subgenerator = subgenerators.includes(rest[0] ?? '') ? rest.shift()! : 'app';
   const env = createEnv({ cwd });
-  for (const name of subgenerators) {
-    env.register(join(here, name, 'generator.js'), { namespace: `${NAMESPACE}:${name}` });
+  for (const [name, generator] of Object.entries(generators)) {
+    env.register(generator, { namespace: `${NAMESPACE}:${name}`, resolved: join(here, name, 'generator.js') });
   }
   const namespace = `${NAMESPACE}:${subgenerator}`;
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -207,12 +207,15 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   }
 
   private _filesOfRemovedEnvironments(): RenderedFile[] {
+    if (this.removed.length === 0) return [];
     return this._previousFiles().filter((file) => this.removed.includes((file.locals?.environment as { name?: string } | undefined)?.name ?? ''));
   }
 
   private _writeFile(file: RenderedFile, base: string | undefined): void {
     const destination = this.destinationPath(file.destination);
     const mine = this._readIfExists(file.destination);
+    // As generated and nothing new: no merge, no write (an unchanged re-run parses no YAML).
+    if (mine === file.contents) return;
     if (mine !== undefined && file.merge === 'yaml') {
       // The merge keeps every edit of the user's: its result needs no conflict question.
       const merged = mergeYaml(base, mine, file.contents);

@@ -2,8 +2,14 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package's root (holding package.json and templates/), from the sources or from dist/. */
+let root: string | undefined;
+
+/** The package's root (holding package.json and templates/), from the sources or from the bundle in dist/. */
 export function packageRoot(): string {
+  return (root ??= findPackageRoot());
+}
+
+function findPackageRoot(): string {
   let folder = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(folder, 'package.json')) || !existsSync(join(folder, 'templates'))) {
     const parent = dirname(folder);

@@ -35,6 +35,6 @@ export function renderProject(answers: Answers, state: RunState = NO_STATE, proj
 export function renderFiles(context: TemplateContext): RenderedFile[] {
   return planFiles(context).map((file) => ({
     ...file,
-    contents: ejs.render(readTemplate(file.template), { ...context, ...file.locals }, { filename: join(templatesRoot(), file.template) }),
+    contents: ejs.render(readTemplate(file.template), { ...context, ...file.locals }, { filename: join(templatesRoot(), file.template), cache: true }),
   }));
 }

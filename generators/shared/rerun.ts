@@ -28,7 +28,7 @@ export function removedEnvironments(previous: Answers | undefined, answers: Answ
 
 /** Environments whose override in the user's service manifest still turns Service Connect off. */
 function stillSwitching(serviceManifest: string | undefined, names: string[]): string[] {
-  if (serviceManifest === undefined) return [];
+  if (serviceManifest === undefined || names.length === 0) return [];
   const manifest = parseDocument(serviceManifest).toJSON() as { environments?: Record<string, { network?: { connect?: unknown } } | null> } | null;
   return names.filter((name) => manifest?.environments?.[name]?.network?.connect === false);
 }

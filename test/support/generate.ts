@@ -1,6 +1,6 @@
 /**
  * Runs the generator the way users do: through yeoman-test (flags as options, prompts answered) or through the
- * package's own built command (`dist/cli.js`), and reads what it wrote.
+ * package's own command as it ships (package.json's `bin`: the bundle `npm run build` makes), and reads what it wrote.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,7 +14,7 @@ import CopilotDjangoGenerator from '../../generators/app/generator.js';
 import EnvironmentGenerator from '../../generators/env/generator.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(ROOT, 'dist', 'generators', 'cli.js');
+export const CLI = join(ROOT, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin['copilot-django']);
 const GENERATOR_PATH = join(ROOT, 'generators', 'app', 'generator.ts');
 
 export const DEMO_FLAGS = {
@@ -63,7 +63,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The built command, as a user runs it; stdin is closed. */
+/** The shipped command, as a user runs it; stdin is closed. */
 export async function runCli(args: string[], cwd: string): Promise<CliResult> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
