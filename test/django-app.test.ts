@@ -9,6 +9,7 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { planContext } from '../generators/shared/plan.js';
 import { renderFiles } from '../generators/shared/render.js';
 import { describeWith, PYTHON, programPath } from './support/programs.js';
@@ -296,6 +297,8 @@ describeWith(['django'])('the generated Django project', () => {
           'copilot_deploy/ecs.py',
           'copilot_deploy/database.py',
           'copilot_deploy/views.py',
+          'copilot_deploy/startup.py',
+          'copilot_deploy/storage.py',
           'copilot_deploy/management/commands/locked.py',
           'copilot_deploy/management/commands/ensure_superuser.py',
         ]),
@@ -408,7 +411,7 @@ describeWith(['django'])('the generated Django project', () => {
       expect(settings).toMatchObject({
         STATIC_URL: '/static/',
         STATIC_ROOT: '/srv/static',
-        STORAGES: { staticfiles: { BACKEND: 'django.contrib.staticfiles.storage.ManifestStaticFilesStorage' } },
+        STORAGES: { staticfiles: { BACKEND: 'copilot_deploy.storage.CompressedManifestStaticFilesStorage' } },
       });
     });
   });
@@ -612,7 +615,8 @@ print(json.dumps({name: config[name] for name in names}))
   });
 
   describe('entrypoint.sh on SQLite', () => {
-    it('collects hashed static files, migrates, creates the superuser once and never resets its password', async () => {
+    /** A fresh render of the project with its own SQLite database and static root, and its entrypoint. */
+    async function entrypointRun() {
       const runDir = await mkdtemp(path.join(workDir, 'entrypoint-'));
       const project = await renderDjangoApp(DEFAULT_CONTEXT, runDir);
       const bin = path.join(runDir, 'bin');
@@ -627,8 +631,24 @@ print(json.dumps({name: config[name] for name in names}))
           DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
           DJANGO_SUPERUSER_PASSWORD: password,
         });
-      const entrypoint = (password: string) =>
+      const entrypoint = (password = 'first-Password-1') =>
         run('/bin/sh', [path.join(project, 'entrypoint.sh'), 'python3', '-c', 'print("exec ok")'], { cwd: runDir, env: env(password) });
+      return { project, staticRoot, entrypoint };
+    }
+
+    /** Every file of the static root with its modification time: what a start wrote, or left alone. */
+    async function modificationTimes(folder: string): Promise<Record<string, number>> {
+      const files = await readdir(folder, { recursive: true });
+      const times: Record<string, number> = {};
+      for (const file of files.sort()) {
+        const stats = await stat(path.join(folder, file));
+        if (stats.isFile()) times[file] = stats.mtimeMs;
+      }
+      return times;
+    }
+
+    it('collects hashed static files, migrates, creates the superuser once and never resets its password', async () => {
+      const { project, staticRoot, entrypoint } = await entrypointRun();
       const superusers = async () =>
         lastJsonLine<{ username: string; password: string }[]>(await python(project, localEnv(), SUPERUSERS_PROBE));
 
@@ -650,6 +670,56 @@ print(json.dumps({name: config[name] for name in names}))
       expect(second.stdout).toContain("Superuser 'admin' already exists: left unchanged.");
       expect(second.stdout.trim().split('\n').pop()).toBe('exec ok');
       expect(await superusers()).toEqual(created);
+    });
+
+    it('writes a gzip copy next to each stylesheet and script, for nginx to send as it is', async () => {
+      const { staticRoot, entrypoint } = await entrypointRun();
+      expect(await entrypoint()).toMatchObject({ code: 0, stderr: '' });
+      const manifest = JSON.parse(await readFile(path.join(staticRoot, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      for (const name of ['admin/css/base.css', 'admin/js/core.js']) {
+        for (const served of [name, manifest.paths[name]]) {
+          const original = await readFile(path.join(staticRoot, served));
+          expect(gunzipSync(await readFile(path.join(staticRoot, `${served}.gz`))).equals(original)).toBe(true);
+        }
+      }
+      const files = await readdir(staticRoot, { recursive: true });
+      // Only text: an image or font is compressed already.
+      expect(files.filter((file) => file.endsWith('.gz') && !/\.(css|js|mjs|map|json|svg|txt|xml)\.gz$/.test(file))).toEqual([]);
+      expect(files.filter((file) => file.endsWith('.tmp'))).toEqual([]);
+    });
+
+    it('a start with unchanged code skips collectstatic and migrate; a changed static file is collected again', async () => {
+      const { project, staticRoot, entrypoint } = await entrypointRun();
+      const first = await entrypoint();
+      expect(first).toMatchObject({ code: 0, stderr: '' });
+      expect(first.stdout).toMatch(/\d+ static files copied/);
+      const collected = await modificationTimes(staticRoot);
+
+      const second = await entrypoint();
+      expect(second).toMatchObject({ code: 0, stderr: '' });
+      expect(second.stdout).toContain('collectstatic: skipped, the volume holds the static files of this code already');
+      expect(second.stdout).toContain('migrate: skipped, every migration is applied already.');
+      expect(second.stdout).not.toMatch(/static files? copied/);
+      expect(second.stdout.trim().split('\n').pop()).toBe('exec ok');
+      // Not one file rewritten, not even staticfiles.json.
+      expect(await modificationTimes(staticRoot)).toEqual(collected);
+
+      // New code: one more stylesheet in an app. The next start collects it, and only it, next to the rest.
+      const appStatic = path.join(project, 'copilot_deploy', 'static', 'copilot_deploy');
+      await mkdir(appStatic, { recursive: true });
+      await writeFile(path.join(appStatic, 'site.css'), 'body { margin: 0; }\n');
+      const third = await entrypoint();
+      expect(third).toMatchObject({ code: 0, stderr: '' });
+      expect(third.stdout).toMatch(/\b1 static file copied to .*, \d+ unmodified/);
+      const manifest = JSON.parse(await readFile(path.join(staticRoot, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      expect(manifest.paths['copilot_deploy/site.css']).toMatch(/^copilot_deploy\/site\.[0-9a-f]{12}\.css$/);
+      expect(manifest.paths['admin/css/base.css']).toBeDefined();
+      expect((await entrypoint()).stdout).toContain('collectstatic: skipped');
+
+      // A collectstatic stopped halfway leaves no fingerprint: the next start collects again.
+      await rm(path.join(staticRoot, '.collectstatic-fingerprint'));
+      expect((await entrypoint()).stdout).toMatch(/0 static files copied to .*, \d+ unmodified/);
+      expect((await entrypoint()).stdout).toContain('collectstatic: skipped');
     });
   });
 });
@@ -716,11 +786,15 @@ describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', 
     const tasks = await Promise.all([task(), task(), task()]);
     for (const result of tasks) {
       expect(result).toMatchObject({ code: 0, stderr: '' });
-      expect(result.stdout).toContain('Waiting for the deploy lock to run migrate');
+      expect(result.stdout).toContain('Waiting for the deploy lock to run collectstatic, migrate, ensure_superuser');
       expect(result.stdout.trim().split('\n').pop()).toBe('exec ok');
     }
+    // The first to get the lock does the work; the others find it done.
     const created = tasks.filter((result) => result.stdout.includes('Superuser created successfully.'));
     expect(created).toHaveLength(1);
+    expect(tasks.filter((result) => /\d+ static files copied/.test(result.stdout))).toHaveLength(1);
+    expect(tasks.filter((result) => result.stdout.includes('collectstatic: skipped'))).toHaveLength(2);
+    expect(tasks.filter((result) => result.stdout.includes('migrate: skipped'))).toHaveLength(2);
     const superusers = lastJsonLine<{ username: string }[]>(await python(project, env, SUPERUSERS_PROBE));
     expect(superusers.map((user) => user.username)).toEqual(['admin']);
   });

@@ -160,6 +160,15 @@ describe('yo copilot-django --yes with the demo flags', () => {
     expect(command.join(' ')).toMatch(/0\.0\.0\.0:8000/);
   });
 
+  test("gunicorn's workers fit the task's CPU units, (2 × vCPU) + 1 and at least 2, the same in the manifest and gunicorn.conf.py", () => {
+    const manifest = readYaml(folder, 'copilot/django/manifest.yml');
+    const workers = Math.max(2, (2 * manifest.cpu) / 1024 + 1);
+    expect(manifest.variables).toMatchObject({ WEB_CONCURRENCY: workers, GUNICORN_THREADS: 4 });
+    const config = readText(folder, 'app/gunicorn.conf.py');
+    expect(config).toContain(`workers = int(os.environ.get("WEB_CONCURRENCY", "${workers}"))`);
+    expect(config).toContain('threads = int(os.environ.get("GUNICORN_THREADS", "4"))');
+  });
+
   test('requirements: Django 5.2 LTS, gunicorn, psycopg 3', () => {
     const requirements = readText(folder, 'app/requirements.txt');
     expect(requirements).toMatch(/^Django>=5\.2,<5\.3$/m);

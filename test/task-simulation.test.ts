@@ -4,8 +4,9 @@
  * and the ECS metadata endpoint over the task's network. Every request below comes from the load balancer's side.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describeWith, PYTHON } from './support/programs.js';
 import { Browser, csrfToken } from './support/task/browser.js';
 import type { TaskDefinition } from './support/task/manifest.js';
@@ -46,6 +47,12 @@ function publicHost(deployment: Deployment): { scheme: 'http' | 'https'; host: s
 function djangoAdminCss(): Buffer {
   const djangoDir = execFileSync(PYTHON, ['-c', 'import django, os; print(os.path.dirname(django.__file__))'], { encoding: 'utf8' }).trim();
   return readFileSync(join(djangoDir, 'contrib/admin/static/admin/css/base.css'));
+}
+
+/** Every file under `folder` with its modification time: what a start wrote, or left alone. */
+function modificationTimes(folder: string): Record<string, number> {
+  const files = (readdirSync(folder, { recursive: true }) as string[]).sort();
+  return Object.fromEntries(files.filter((file) => statSync(join(folder, file)).isFile()).map((file) => [file, statSync(join(folder, file)).mtimeMs]));
 }
 
 /** The volume both Django and the load balancer's target container mount: the static files' way to nginx. */
@@ -176,7 +183,20 @@ describeTask('the generated ECS task on the real programs', () => {
       const plain = await fetchStatic('admin/css/base.css');
       expectFromVolume(plain, 'admin/css/base.css');
       expect(Buffer.compare(plain.body, djangoAdminCss())).toBe(0);
-      expectFromVolume(await fetchStatic(hashed), hashed);
+      expect(header(plain, 'cache-control')).toBe('public, max-age=300');
+      const hashedResponse = await fetchStatic(hashed);
+      expectFromVolume(hashedResponse, hashed);
+      // A hashed name never changes content: browsers and CDNs keep it for a year.
+      expect(header(hashedResponse, 'cache-control')).toBe('public, max-age=31536000, immutable');
+
+      // A client that accepts gzip gets the copy collectstatic compressed, with the same cache header.
+      const compressed = await task.request({ path: `${staticUrl}${hashed}`, headers: { Host: publicHost(deployment).host, 'Accept-Encoding': 'gzip' } });
+      expect(compressed.status).toBe(200);
+      expect(header(compressed, 'content-encoding')).toBe('gzip');
+      expect(header(compressed, 'vary')).toBe('Accept-Encoding');
+      expect(header(compressed, 'cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(Buffer.compare(gunzipSync(compressed.body), readFileSync(join(volume, hashed)))).toBe(0);
+      expect(compressed.body.length).toBeLessThan(hashedResponse.body.length / 2);
 
       // `location /static` (no trailing slash) with the alias would let /static../ reach the volume's parent.
       const nginxMount = definition.containers.find((container) => container.name === definition.target.container)?.mounts.find((mount) => mount.volume === shared.volume);
@@ -198,9 +218,12 @@ describeTask('the generated ECS task on the real programs', () => {
       expect((await task.healthCheck()).status).toBe(502);
     });
 
-    test('a second start on the same database and volume is healthy again, with exactly one superuser', async () => {
+    test('a replaced task on the same database and volume is healthy again: one superuser, static files and migrations left as they are', async () => {
+      const { definition } = deployment;
+      const volume = task.volumePath(sharedVolume(definition).volume);
       const passwordHash = () => simulation.postgres.query(database.name, 'SELECT password FROM auth_user WHERE is_superuser');
       const before = await passwordHash();
+      const collected = modificationTimes(volume);
       await task.stop();
       task = await simulation.startTask(deployment, { database, volumes, secrets });
       report(`${flags.app}/${environment} restart`, await task.waitHealthy());
@@ -208,6 +231,20 @@ describeTask('the generated ECS task on the real programs', () => {
       // The start never resets the password (someone may have changed it since).
       expect(await passwordHash()).toBe(before);
       expect((await task.healthCheck()).status).toBe(200);
+
+      // Same code, same volume, same database: nothing to collect, nothing to migrate, and no time spent finding out
+      // file by file or model by model.
+      const logs = task.container(definition.containers[0].name).process.logs();
+      expect(logs).toContain('collectstatic: skipped, the volume holds the static files of this code already');
+      expect(logs).toContain('migrate: skipped, every migration is applied already.');
+      expect(logs).not.toMatch(/static files? copied/);
+      // Not one file on the volume rewritten, not even staticfiles.json; nginx serves them as before.
+      expect(modificationTimes(volume)).toEqual(collected);
+      const manifest = JSON.parse(readFileSync(join(volume, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      const hashed = manifest.paths['admin/css/base.css'];
+      const response = await task.request({ path: `/static/${hashed}`, headers: { Host: publicHost(deployment).host } });
+      expect(response.status).toBe(200);
+      expect(Buffer.compare(response.body, readFileSync(join(volume, hashed)))).toBe(0);
     }, 120_000);
 
     test('two tasks started at the same moment on a fresh database both become healthy', async () => {
@@ -220,6 +257,9 @@ describeTask('the generated ECS task on the real programs', () => {
         const times = await Promise.all(tasks.map((started) => started.waitHealthy()));
         times.forEach((ms, index) => report(`${flags.app}/${environment} concurrent start ${index + 1} of 2`, ms));
         expect(await superuserCount(freshDatabase)).toBe(1);
+        // The first to get the lock collects the static files; the other finds them on the shared volume.
+        const collected = tasks.filter((started) => /\d+ static files copied/.test(started.logs()));
+        expect(collected).toHaveLength(1);
         // Without the lock both would apply the same migrations; django_migrations has no unique constraint.
         const duplicates = await simulation.postgres.query(freshDatabase.name, 'SELECT app, name FROM django_migrations GROUP BY app, name HAVING count(*) > 1');
         expect(duplicates).toBe('');

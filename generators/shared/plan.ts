@@ -81,7 +81,8 @@ const TASK_MEMORY = 1024;
 
 /**
  * gunicorn on a Fargate share of a CPU: threads (gthread) carry the I/O waits of a Django app, processes the CPU.
- * One process per half vCPU, at least two so one busy request never stalls the health check.
+ * gunicorn's own rule, (2 × vCPU) + 1 processes (vCPU = CPU units / 1024), at least two so one busy request never
+ * stalls the health check: 2 at 256 and 512 units, 3 at 1024, 5 at 2048; 4 threads each.
  */
 export function gunicornSize(cpuUnits: number): { workers: number; threads: number } {
   return { workers: Math.max(2, Math.round(cpuUnits / 512) + 1), threads: 4 };

@@ -3,7 +3,8 @@ import os
 
 bind = "0.0.0.0:<%= djangoPort %>"
 
-# The service manifest sets both from the task's CPU size.
+# The service manifest sets both from the task's CPU units (its `cpu`): (2 × vCPU) + 1 workers, at least 2, with
+# 4 threads each; the defaults here are the same numbers, for a run without the manifest.
 workers = int(os.environ.get("WEB_CONCURRENCY", "<%= gunicornWorkers %>"))
 threads = int(os.environ.get("GUNICORN_THREADS", "<%= gunicornThreads %>"))
 worker_class = "gthread"

@@ -133,14 +133,14 @@ USE_TZ = True
 
 # Django never serves static files in the cloud: collectstatic writes them to the EFS volume mounted at
 # STATIC_ROOT, and the nginx sidecar serves them from the same volume. Hashed names let old and new tasks
-# serve their own versions side by side during a deploy.
+# serve their own versions side by side during a deploy; the gzip copies spare nginx compressing them.
 STATIC_URL = "<%= staticUrl %>"
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or (
     "<%= staticRoot %>" if IN_CLOUD else BASE_DIR / "staticfiles"
 )
 STORAGES = {  # Django 4.2+; replaces STATICFILES_STORAGE, removed in 5.1
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "copilot_deploy.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Everything to stdout: ECS sends it to CloudWatch Logs (`copilot svc logs`).

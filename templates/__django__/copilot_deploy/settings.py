@@ -38,8 +38,9 @@ if os.environ.get("DJANGO_STATIC_ROOT"):
     # collectstatic writes to the shared volume, where nginx serves <%= staticUrl %>: Django never serves them.
     STATIC_ROOT = os.environ["DJANGO_STATIC_ROOT"]
     STATIC_URL = "<%= staticUrl %>"
-    # Hashed names let old and new tasks serve their own versions side by side during a deploy.
-    _manifest_storage = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    # Hashed names let old and new tasks serve their own versions side by side during a deploy; the gzip copies
+    # spare nginx compressing them.
+    _manifest_storage = "copilot_deploy.storage.CompressedManifestStaticFilesStorage"
     if django.VERSION >= (4, 2):
         _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
         STORAGES = {"default": _default_storage, **_yours.get("STORAGES", {}), "staticfiles": {"BACKEND": _manifest_storage}}
