@@ -1,17 +1,13 @@
 /**
- * The benchmarks (`*.bench.ts`): figures printed, never asserted. Same ts-jest ESM setup as the suite's own
- * jest.config.js; run with NODE_OPTIONS=--experimental-vm-modules, e.g.
- * `npx jest --config test/bench/jest.bench.config.js`.
+ * The benchmarks (`*.bench.ts`): figures printed, never asserted. The suite's own jest setup (ts-jest, ESM), other
+ * files; run with NODE_OPTIONS=--experimental-vm-modules: `npx jest --config test/bench/jest.bench.config.js`.
  */
+import suite from '../../jest.config.js';
+
 export default {
-  preset: 'ts-jest/presets/default-esm',
-  testEnvironment: 'node',
+  ...suite,
   rootDir: '../..',
   roots: ['<rootDir>/test/bench'],
   testMatch: ['**/*.bench.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
-  },
   testTimeout: 600000,
 };
