@@ -181,6 +181,16 @@ describe('bad input on a re-run', () => {
     expect(snapshot(cwd)).toEqual(before);
   });
 
+  test('a hand-edited run state in .yo-rc.json is refused, not ignored', async () => {
+    const cwd = await generated();
+    const stored = JSON.parse(readText(cwd, '.yo-rc.json'));
+    stored['generator-copilot-django'].spotSwitch = 'dev';
+    writeFileSync(join(cwd, '.yo-rc.json'), JSON.stringify(stored));
+    const before = snapshot(cwd);
+    await expect(runApp({ yes: true }, { cwd })).rejects.toThrow('"spotSwitch" must be a list of environment names');
+    expect(snapshot(cwd)).toEqual(before);
+  });
+
   test('a .yo-rc.json that is not JSON gets a clear message, not a stack trace', async () => {
     const cwd = await generated();
     writeFileSync(join(cwd, '.yo-rc.json'), '{ "generator-copilot-django": { "app": "demo", }');

@@ -35,6 +35,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   private deleted: string[] = [];
   private project?: ExistingProject;
   private addedRequirements: string[] = [];
+  private previousFiles?: RenderedFile[];
 
   constructor(args?: string[], options?: Options) {
     super(args, options);
@@ -56,9 +57,11 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     this._refuseUnknownFlags();
     const stored = this.config.getAll();
     this.storedRaw = readStoredAnswers(stored);
+    const state = readStoredState(stored);
     try {
-      this.previous = { answers: validateAnswers(this.storedRaw, () => 'stored'), state: readStoredState(stored) };
+      this.previous = { answers: validateAnswers(this.storedRaw, () => 'stored'), state };
     } catch {
+      // A broken stored answer is refused when it is used (--yes), and is no merge base: nothing was written from it.
       this.previous = undefined;
     }
   }
@@ -191,8 +194,10 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     };
   }
 
+  /** What the last run wrote (the merge base), rendered once. */
   private _previousFiles(): RenderedFile[] {
-    return this.previous ? renderProject(this.previous.answers, this.previous.state, this.project) : [];
+    this.previousFiles ??= this.previous ? renderProject(this.previous.answers, this.previous.state, this.project) : [];
+    return this.previousFiles;
   }
 
   /** gunicorn and a PostgreSQL driver, appended to the team's requirements when missing; nothing else changes. */
@@ -207,7 +212,6 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   }
 
   private _filesOfRemovedEnvironments(): RenderedFile[] {
-    if (this.removed.length === 0) return [];
     return this._previousFiles().filter((file) => this.removed.includes((file.locals?.environment as { name?: string } | undefined)?.name ?? ''));
   }
 
@@ -228,7 +232,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       return;
     }
     const decision = decideText(base, mine, file.contents);
-    if (decision === 'keep' || mine === file.contents) return;
+    if (decision === 'keep') return;
     if (decision === 'write') {
       this._writeResolved(destination, file.contents, file.executable);
       return;
