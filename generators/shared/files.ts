@@ -44,6 +44,12 @@ function templatesUnder(folder: string, keep: (template: string) => boolean): Ar
     .map((template) => (template.endsWith('.sh') ? { template, executable: true } : { template }));
 }
 
+/**
+ * The Copilot manifests (copilot/…) use only keys of copilot-cli's manifest structs, checked against aws/copilot-cli
+ * tag v1.33.2 (commit 8da516ae3af52de374b007d86acf6872f8765b25; internal/pkg/manifest is byte-identical at mainline
+ * 4c858e718bc88449e29540993d8496ac81d7b419, the newest the source store holds; v1.34.1 itself could not be read).
+ * test/support/copilot-schema.ts holds that schema and fails on any unknown key.
+ */
 const groups: FileGroup[] = [
   { templates: templatesUnder('__django__', (template) => !within(template, [...NEW_PROJECT_ONLY, ...EXISTING_PROJECT_ONLY])) },
   {
