@@ -6,22 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkManifest } from './support/copilot-schema.js';
+import { editLikeAUser } from './support/edits.js';
 import { DEMO_FLAGS, listFiles, readText, readYaml, runApp, runCli, runEnv, snapshot, temporaryFolder } from './support/generate.js';
 
 async function generated(flags: Record<string, unknown> = DEMO_FLAGS): Promise<string> {
   const cwd = temporaryFolder();
   await runApp({ yes: true, ...flags }, { cwd });
   return cwd;
-}
-
-/** The edits of the issue: a variable and a comment in the service manifest, a count, nginx's configuration. */
-function editLikeAUser(cwd: string): void {
-  const manifestPath = join(cwd, 'copilot/django/manifest.yml');
-  const manifest = readText(cwd, 'copilot/django/manifest.yml')
-    .replace('variables:\n', 'variables:\n  # feature flag for the new checkout, see ADR-12\n  CHECKOUT_V2: "on"\n')
-    .replace('  dev:\n    count:\n      spot: 1', '  dev:\n    count:\n      spot: 3');
-  writeFileSync(manifestPath, manifest);
-  appendFileSync(join(cwd, 'nginx/nginx.conf'), '# rate limits: see ops runbook\n');
 }
 
 function expectEditsKept(cwd: string): void {

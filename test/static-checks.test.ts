@@ -64,7 +64,7 @@ function buildContextProblems(project: string, environment: string): string[] {
 }
 
 function checksOfGeneratedFiles(optionSet: OptionSet): void {
-  const branchCount = String(optionSet.flags.branches).split(',').length;
+  const branchCount = String(optionSet.rerunWith?.branches ?? optionSet.flags.branches).split(',').length;
   let project: string;
 
   beforeAll(async () => {

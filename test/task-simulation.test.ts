@@ -11,7 +11,7 @@ import { describeWith, PYTHON } from './support/programs.js';
 import { Browser, csrfToken } from './support/task/browser.js';
 import type { TaskDefinition } from './support/task/manifest.js';
 import { header, type HttpResponse } from './support/task/network.js';
-import { EXISTING_PROJECT_SETS, OPTION_SETS, projectFor } from './support/task/option-sets.js';
+import { EXISTING_PROJECT_SETS, OPTION_SETS, projectFor, RERUN_SET } from './support/task/option-sets.js';
 import type { Database } from './support/task/postgres.js';
 import { Simulation, type Deployment } from './support/task/simulation.js';
 import type { Task } from './support/task/task.js';
@@ -79,7 +79,7 @@ describeTask('the generated ECS task on the real programs', () => {
     return Number(await simulation.postgres.query(database.name, 'SELECT count(*) FROM auth_user WHERE is_superuser'));
   }
 
-  describe.each([...OPTION_SETS, ...EXISTING_PROJECT_SETS])('$label', (optionSet) => {
+  describe.each([...OPTION_SETS, RERUN_SET, ...EXISTING_PROJECT_SETS])('$label', (optionSet) => {
     const { flags, environment } = optionSet;
     let deployment: Deployment;
     let database: Database;

@@ -53,8 +53,10 @@ export function snapshot(folder: string): Record<string, string> {
 
 /** Generates a project with `--yes` and the given flags into a new folder; returns the folder. */
 export async function generateProject(options: Record<string, unknown> = DEMO_FLAGS): Promise<string> {
-  const result = await runApp({ yes: true, ...options });
-  return result.cwd;
+  // A folder of our own: yeoman-test removes its temporary folders when the next run starts.
+  const cwd = temporaryFolder();
+  await runApp({ yes: true, ...options }, { cwd });
+  return cwd;
 }
 
 export interface CliResult {

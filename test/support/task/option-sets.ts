@@ -5,6 +5,7 @@
  */
 import { generateProject, runApp } from '../generate.js';
 import { userRepository } from '../existing-projects.js';
+import { editLikeAUser } from '../edits.js';
 
 const REPOSITORY = 'https://github.com/example/demo';
 
@@ -14,6 +15,8 @@ export interface OptionSet {
   environment: string;
   /** A team's own Django project (support/existing-projects.ts) the generator runs in; none: a new project. */
   layout?: string;
+  /** Generated with `flags`, edited as users edit (support/edits.ts), then run again with these flags added. */
+  rerunWith?: Record<string, unknown>;
 }
 
 export const OPTION_SETS: OptionSet[] = [
@@ -34,6 +37,14 @@ export const OPTION_SETS: OptionSet[] = [
   },
 ];
 
+/** A project generated, edited, and run again to add an environment: the new environment's task. */
+export const RERUN_SET: OptionSet = {
+  label: 're-run: staging added to an edited project',
+  flags: { app: 'demo', domain: 'example.com', branches: 'develop:dev,main:prod', spot: true, repository: REPOSITORY },
+  rerunWith: { branches: 'develop:dev,main:prod,release:staging' },
+  environment: 'staging',
+};
+
 /** The team's own projects of the existing-project issue, each deployed as the generator leaves it. */
 export const EXISTING_PROJECT_SETS: OptionSet[] = ['startproject', 'field report (apps/)', 'settings package'].map((layout, index) => ({
   label: `existing project: ${layout}`,
@@ -45,6 +56,7 @@ export const EXISTING_PROJECT_SETS: OptionSet[] = ['startproject', 'field report
 /** One more for the static checks, which are cheap: no domain with Spot on one branch. */
 export const STATIC_OPTION_SETS: OptionSet[] = [
   ...OPTION_SETS,
+  RERUN_SET,
   {
     label: 'no domain, Spot, one branch',
     flags: { app: 'tiny', domain: '', branches: 'main:live', spot: true, repository: REPOSITORY },
@@ -54,6 +66,12 @@ export const STATIC_OPTION_SETS: OptionSet[] = [
 
 /** The folder the option set deploys: a new project generated with its flags, or a team's project it was run in. */
 export async function projectFor(optionSet: OptionSet): Promise<string> {
+  if (optionSet.rerunWith) {
+    const folder = await generateProject(optionSet.flags);
+    editLikeAUser(folder);
+    await runApp({ yes: true, ...optionSet.rerunWith }, { cwd: folder });
+    return folder;
+  }
   if (!optionSet.layout) return generateProject(optionSet.flags);
   const root = userRepository(optionSet.layout);
   await runApp({ yes: true, ...optionSet.flags }, { cwd: root });
