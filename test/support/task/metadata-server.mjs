@@ -14,12 +14,15 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   documents.set(path, JSON.stringify(body));
   process.stdout.write(`stored ${path}\n`);
 });
-// The test process went away: so does the endpoint.
-process.stdin.on('end', () => process.exit(0));
-
-createServer((request, response) => {
+const server = createServer((request, response) => {
   const body = documents.get(request.url.replace(/\/$/, ''));
   process.stdout.write(`${request.method} ${request.url} ${body ? 200 : 404}\n`);
   response.writeHead(body ? 200 : 404, { 'Content-Type': 'application/json' });
   response.end(body ?? '{"error":"not found"}');
-}).listen(Number(port), address, () => process.stdout.write(`listening on ${address}:${port}\n`));
+});
+server.listen(Number(port), address, () => process.stdout.write(`listening on ${address}:${port}\n`));
+// The test process went away: so does the endpoint (closing the listener lets the process end).
+process.stdin.on('end', () => {
+  server.close();
+  server.closeAllConnections();
+});
