@@ -109,27 +109,24 @@ const ratio = (value) => `${value.toFixed(2)}×`;
 const seconds = (value) => `${value.toFixed(3)} s`;
 const verdict = (ok) => (ok ? 'met' : 'NOT met');
 
+/** A run through yo against its baseline: yo up to running a generator, plus our command's work. */
+const yoRow = (label, subject, measured, baseline) => [
+  label,
+  subject.shown,
+  seconds(measured),
+  `${ratio(measured / baseline)} (yo --generators + first run − node -e 0 = ${seconds(baseline)})`,
+  `≤ 1×: ${verdict(measured <= baseline)}`,
+];
+
 const rows = [
   ['baseline: Node starts and exits', subjects.node.shown, seconds(m.node), '1×', ''],
   ['first run into an empty folder', subjects.first.shown, seconds(m.first), `${ratio(m.first / m.node)} node -e 0`, `≤ 5×: ${verdict(m.first <= 5 * m.node)}`],
   ['unchanged re-run (changes no file)', subjects.rerun.shown, seconds(m.rerun), `${ratio(m.rerun / m.first)} first run`, `< 1×: ${verdict(m.rerun < m.first)}`],
   ["baseline: yo's own start", subjects.yoVersion.shown, seconds(m.yoVersion), `${ratio(m.yoVersion / m.node)} node -e 0`, ''],
   ['baseline, package linked: yo up to running a generator (its environment, its lookup)', subjects.yoLookup.shown, seconds(m.yoLookup), `${ratio(m.yoLookup / m.node)} node -e 0`, ''],
-  [
-    'first run through yo, package linked',
-    subjects.yo.shown,
-    seconds(m.yo),
-    `${ratio(m.yo / yoBaseline)} (yo --generators + first run − node -e 0 = ${seconds(yoBaseline)})`,
-    `≤ 1×: ${verdict(m.yo <= yoBaseline)}`,
-  ],
+  yoRow('first run through yo, package linked', subjects.yo, m.yo, yoBaseline),
   ['baseline, package installed: yo up to running a generator', subjects.yoLookupInstalled.shown, seconds(m.yoLookupInstalled), `${ratio(m.yoLookupInstalled / m.node)} node -e 0`, ''],
-  [
-    'first run through yo, package installed',
-    subjects.yoInstalled.shown,
-    seconds(m.yoInstalled),
-    `${ratio(m.yoInstalled / yoBaselineInstalled)} (yo --generators + first run − node -e 0 = ${seconds(yoBaselineInstalled)})`,
-    `≤ 1×: ${verdict(m.yoInstalled <= yoBaselineInstalled)}`,
-  ],
+  yoRow('first run through yo, package installed', subjects.yoInstalled, m.yoInstalled, yoBaselineInstalled),
   // The generated task's figures (restart against first start, nginx against Django) come from the task simulation:
   // test/bench/task.bench.ts, which `npm run bench` runs after this script.
 ];

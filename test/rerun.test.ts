@@ -7,13 +7,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkManifest } from './support/copilot-schema.js';
 import { editLikeAUser } from './support/edits.js';
-import { DEMO_FLAGS, listFiles, readText, readYaml, runApp, runCli, runEnv, snapshot, temporaryFolder } from './support/generate.js';
-
-async function generated(flags: Record<string, unknown> = DEMO_FLAGS): Promise<string> {
-  const cwd = temporaryFolder();
-  await runApp({ yes: true, ...flags }, { cwd });
-  return cwd;
-}
+import { DEMO_FLAGS, generateProject, listFiles, readText, readYaml, runApp, runCli, runEnv, snapshot, temporaryFolder } from './support/generate.js';
 
 function expectEditsKept(cwd: string): void {
   const text = readText(cwd, 'copilot/django/manifest.yml');
@@ -36,14 +30,14 @@ function expectStagingComplete(cwd: string, branch = 'release'): void {
 }
 
 test('an unchanged re-run with --yes changes no file, byte for byte', async () => {
-  const cwd = await generated();
+  const cwd = await generateProject();
   const before = snapshot(cwd);
   await runApp({ yes: true }, { cwd });
   expect(snapshot(cwd)).toEqual(before);
 });
 
 test('an unchanged re-run keeps edited files without a question', async () => {
-  const cwd = await generated();
+  const cwd = await generateProject();
   editLikeAUser(cwd);
   const before = snapshot(cwd);
   await runApp({ yes: true }, { cwd });
@@ -51,7 +45,7 @@ test('an unchanged re-run keeps edited files without a question', async () => {
 });
 
 test('a re-run with a new branch keeps every edit and adds a complete staging environment', async () => {
-  const cwd = await generated();
+  const cwd = await generateProject();
   editLikeAUser(cwd);
   await runApp({ yes: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd });
   expectEditsKept(cwd);
@@ -60,9 +54,9 @@ test('a re-run with a new branch keeps every edit and adds a complete staging en
 });
 
 test('copilot-django:env adds the same environment and changes nothing else', async () => {
-  const viaFlag = await generated();
+  const viaFlag = await generateProject();
   await runApp({ yes: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd: viaFlag });
-  const viaEnv = await generated();
+  const viaEnv = await generateProject();
   editLikeAUser(viaEnv);
   await runEnv('staging', { branch: 'release' }, viaEnv);
   expectEditsKept(viaEnv);
@@ -71,7 +65,7 @@ test('copilot-django:env adds the same environment and changes nothing else', as
 });
 
 test('copilot-django:env refuses a bad name, a missing branch, and a project it did not make', async () => {
-  const cwd = await generated();
+  const cwd = await generateProject();
   const before = snapshot(cwd);
   await expect(runEnv('Staging', { branch: 'release' }, cwd)).rejects.toThrow('<name> "Staging" is refused: it must be a Copilot name');
   await expect(runEnv('staging', {}, cwd)).rejects.toThrow('--branch is missing');
@@ -82,7 +76,7 @@ test('copilot-django:env refuses a bad name, a missing branch, and a project it 
 });
 
 test('in git, an edited repo re-run with a new environment shows only additions; an unchanged re-run no diff', async () => {
-  const cwd = await generated();
+  const cwd = await generateProject();
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
   git('init', '-q');
   git('add', '-A');
@@ -104,7 +98,7 @@ test('in git, an edited repo re-run with a new environment shows only additions;
 
 describe('removing an environment', () => {
   test('is refused without --remove-environments, naming what it would delete, and nothing changes', async () => {
-    const cwd = await generated();
+    const cwd = await generateProject();
     const before = snapshot(cwd);
     await expect(runApp({ yes: true, branches: 'main:prod' }, { cwd })).rejects.toThrow(
       /drops the environment\(s\) dev\. Removing them deletes copilot\/environments\/dev\/manifest\.yml, copilot\/pipelines\/demo-develop\/manifest\.yml, copilot\/pipelines\/demo-develop\/buildspec\.yml .*--remove-environments/,
@@ -113,7 +107,7 @@ describe('removing an environment', () => {
   });
 
   test('with the flag deletes its untouched files and override, and keeps a file the user changed', async () => {
-    const cwd = await generated();
+    const cwd = await generateProject();
     appendFileSync(join(cwd, 'copilot/pipelines/demo-develop/buildspec.yml'), '# our integration tests run here\n');
     await runApp({ yes: true, branches: 'main:prod', 'remove-environments': true }, { cwd });
     const files = listFiles(cwd);
@@ -126,7 +120,7 @@ describe('removing an environment', () => {
 
 describe('switching to Spot', () => {
   test('a deployed environment gets Service Connect off for one deploy and the steps; a new one starts on Spot', async () => {
-    const cwd = await generated({ ...DEMO_FLAGS, spot: false });
+    const cwd = await generateProject({ ...DEMO_FLAGS, spot: false });
     const result = await runApp({ yes: true, spot: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd });
     const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
     expect(manifest.environments.dev).toEqual({ count: { spot: 1 }, network: { connect: false } });
@@ -139,7 +133,7 @@ describe('switching to Spot', () => {
   });
 
   test('the switch ends where the user removed the override; a re-run does not put it back', async () => {
-    const cwd = await generated({ ...DEMO_FLAGS, spot: false });
+    const cwd = await generateProject({ ...DEMO_FLAGS, spot: false });
     await runApp({ yes: true, spot: true }, { cwd });
     const manifestPath = join(cwd, 'copilot/django/manifest.yml');
     const text = readText(cwd, 'copilot/django/manifest.yml');
@@ -166,14 +160,14 @@ describe('switching to Spot', () => {
 
 describe('bad input on a re-run', () => {
   test('a bad flag is refused and nothing changes', async () => {
-    const cwd = await generated();
+    const cwd = await generateProject();
     const before = snapshot(cwd);
     await expect(runApp({ yes: true, domain: 'https://example.com' }, { cwd })).rejects.toThrow('--domain "https://example.com" is refused');
     expect(snapshot(cwd)).toEqual(before);
   });
 
   test('a hand-edited run state in .yo-rc.json is refused, not ignored', async () => {
-    const cwd = await generated();
+    const cwd = await generateProject();
     const stored = JSON.parse(readText(cwd, '.yo-rc.json'));
     stored['generator-copilot-django'].spotSwitch = 'dev';
     writeFileSync(join(cwd, '.yo-rc.json'), JSON.stringify(stored));
@@ -183,7 +177,7 @@ describe('bad input on a re-run', () => {
   });
 
   test('a .yo-rc.json that is not JSON gets a clear message, not a stack trace', async () => {
-    const cwd = await generated();
+    const cwd = await generateProject();
     writeFileSync(join(cwd, '.yo-rc.json'), '{ "generator-copilot-django": { "app": "demo", }');
     const before = snapshot(cwd);
     const result = await runCli(['--yes'], cwd);

@@ -93,13 +93,13 @@ const PRODUCTION = /^(prod|production|prd|live)(-|$)/;
 const CONNECTION_NAME_MAX = 32;
 
 /** Python 3.12 runs Django 4.2 to 5.2; older Django releases stop at Python 3.10. */
-export function pythonImageFor(djangoVersion: string | undefined): string {
+function pythonImageFor(djangoVersion: string | undefined): string {
   const [major, minor] = (djangoVersion ?? '5.2').split('.').map(Number);
   const python = major > 4 || (major === 4 && minor >= 2) ? '3.12' : '3.10';
   return `python:${python}-slim-bookworm`;
 }
 
-export function planEnvironments(answers: Answers, state: RunState = NO_STATE): EnvironmentPlan[] {
+function planEnvironments(answers: Answers, state: RunState = NO_STATE): EnvironmentPlan[] {
   return parseBranches(answers.branches).map(({ branch, environment }) => {
     const production = PRODUCTION.test(environment);
     return {
@@ -114,7 +114,7 @@ export function planEnvironments(answers: Answers, state: RunState = NO_STATE): 
   });
 }
 
-export function planSource(answers: Answers): PipelineSource | undefined {
+function planSource(answers: Answers): PipelineSource | undefined {
   const repository = answers.repository ? parseRepository(answers.repository) : undefined;
   if (!repository) return undefined;
   if (repository.provider === 'CodeCommit') return repository;

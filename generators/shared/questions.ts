@@ -56,7 +56,7 @@ const trimmed = (value: string) => value.trim();
 const optional = (rule: (value: string) => string | undefined) => (value: string) => (value === '' ? undefined : rule(value));
 
 /** A folder name turned into a Copilot name: `My_Shop` → `my-shop`. */
-export function appNameFromFolder(folder: string): string {
+function appNameFromFolder(folder: string): string {
   const name = basename(folder)
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

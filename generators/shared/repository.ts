@@ -19,7 +19,7 @@ const HOSTED: Array<{ provider: SourceProvider; host: string }> = [
 const REGION = '([a-z]{2}(?:-gov)?-[a-z]+-\\d)';
 const CODECOMMIT_NAME = '([A-Za-z0-9_.-]{1,100})';
 
-export const REPOSITORY_RULE =
+const REPOSITORY_RULE =
   'be a GitHub, Bitbucket or CodeCommit repository URL, like https://github.com/owner/repo, git@github.com:owner/repo.git or https://git-codecommit.us-east-1.amazonaws.com/v1/repos/repo';
 
 export function parseRepository(value: string): Repository | undefined {

@@ -5,10 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export const GUNICORN = 'gunicorn>=23,<24';
-export const PSYCOPG = 'psycopg[binary]>=3.2,<4';
+const GUNICORN = 'gunicorn>=23,<24';
+const PSYCOPG = 'psycopg[binary]>=3.2,<4';
 /** Django supports psycopg 3 from 4.2 on; older projects get psycopg2. */
-export const PSYCOPG2 = 'psycopg2-binary>=2.9,<3';
+const PSYCOPG2 = 'psycopg2-binary>=2.9,<3';
 
 const HAS_GUNICORN = /^\s*["']?gunicorn\b/im;
 const HAS_DRIVER = /^\s*["']?psycopg(?:2|2-binary)?\b/im;

@@ -10,7 +10,7 @@
  * 32, so the names Copilot joins (`<app>-<env>-<svc>-…` for stacks, roles and pipelines) stay within AWS limits.
  */
 const COPILOT_NAME = /^[a-z](?:[a-z0-9]|-(?!-))+$/;
-export const COPILOT_NAME_MAX = 32;
+const COPILOT_NAME_MAX = 32;
 
 export function copilotName(value: string): string | undefined {
   if (!COPILOT_NAME.test(value) || value.endsWith('-') || value.length > COPILOT_NAME_MAX) {

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export const INSTALL_COMMAND = 'sudo scripts/install-system-deps.sh';
+const INSTALL_COMMAND = 'sudo scripts/install-system-deps.sh';
 
 /** Debian's interpreter, which has python3-django; not a pyenv or venv python first on PATH. */
 export const PYTHON = '/usr/bin/python3';
