@@ -5,6 +5,7 @@
  * `pip install` is checked against Debian's packages instead of run. The result is the image's config: layers,
  * ENV, WORKDIR, USER (resolved in the image's own /etc/passwd), EXPOSE, ENTRYPOINT and CMD.
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { baseImageFor, PIP_STAND_INS, writeBaseLayer } from './base-images.js';
@@ -16,6 +17,11 @@ import { rootScript } from './rootfs.js';
 
 export interface Image {
   name: string;
+  /**
+   * Docker's image ID, which ECS's metadata shows as `ImageID`: the same for every task of this build, new for the
+   * next build (a content hash in Docker; random here, so two builds never share one).
+   */
+  id: string;
   /** Layers, top first (this machine's `/` goes below them). */
   layers: string[];
   env: Record<string, string>;
@@ -233,5 +239,5 @@ export async function buildImage(scratch: string, name: string, dockerfile: stri
     }
   }
   const user = resolveUser(layers, userSpec);
-  return { name, layers, env, workdir, user, entrypoint, cmd, exposed, log };
+  return { name, id: `sha256:${randomBytes(32).toString('hex')}`, layers, env, workdir, user, entrypoint, cmd, exposed, log };
 }

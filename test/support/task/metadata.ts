@@ -17,6 +17,8 @@ const ACCOUNT = '111122223333';
 export interface ContainerInTask {
   name: string;
   image: string;
+  /** The image's ID (`sha256:...`): the same in every task started from the same build. */
+  imageId: string;
 }
 
 export interface TaskMetadata {
@@ -72,7 +74,7 @@ export class MetadataEndpoint {
           Name: container.name,
           DockerName: container.name,
           Image: container.image,
-          ImageID: `sha256:${randomBytes(32).toString('hex')}`,
+          ImageID: container.imageId,
           Labels: {
             'com.amazonaws.ecs.cluster': `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${cluster}`,
             'com.amazonaws.ecs.container-name': container.name,

@@ -121,7 +121,11 @@ export class Task {
       cluster,
       family,
       ip,
-      definition.containers.map((container) => ({ name: container.name, image: `${family}/${container.name}:latest` })),
+      definition.containers.map((container) => ({
+        name: container.name,
+        image: `${family}/${container.name}:latest`,
+        imageId: inputs.images[container.name].id,
+      })),
     );
     const containers = new Map<string, RunningContainer>();
     for (const container of definition.containers) {
