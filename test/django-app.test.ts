@@ -184,7 +184,12 @@ const CONTAINER_METADATA = {
   Name: 'django',
   DockerName: 'django',
   Image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/demo/django:latest',
-  Labels: { 'com.amazonaws.ecs.container-name': 'django' },
+  ImageID: 'sha256:25f3695bedfb454a50f12d127839a68ad3caf91e451c1da073db34c542c4d2cb',
+  Labels: {
+    'com.amazonaws.ecs.container-name': 'django',
+    'com.amazonaws.ecs.task-definition-family': 'demo-dev-django',
+    'com.amazonaws.ecs.task-definition-version': '3',
+  },
   DesiredStatus: 'RUNNING',
   KnownStatus: 'RUNNING',
   Limits: { CPU: 2, Memory: 0 },
@@ -203,25 +208,34 @@ const CONTAINER_METADATA = {
 };
 const CONTAINER_PATH = '/v4/cd189a933e5849daa93386466019ab50-2495160603';
 
+interface MetadataServer {
+  uri: string;
+  paths: string[];
+  /** What the container path answers; replace it to be another task (another image, task definition revision). */
+  container: Record<string, unknown>;
+  close: () => Promise<void>;
+}
+
 /** Answers the container path only (`/task` and the rest get 404), and records what was asked. */
-async function startMetadataServer(): Promise<{ uri: string; paths: string[]; close: () => Promise<void> }> {
-  const paths: string[] = [];
+async function startMetadataServer(): Promise<MetadataServer> {
   const server: Server = createServer((req, res) => {
-    paths.push(req.url ?? '');
+    endpoint.paths.push(req.url ?? '');
     if (req.url !== CONTAINER_PATH) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(CONTAINER_METADATA));
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(endpoint.container));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  return {
+  const endpoint: MetadataServer = {
     uri: `http://127.0.0.1:${port}${CONTAINER_PATH}`,
-    paths,
+    paths: [],
+    container: CONTAINER_METADATA,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+  return endpoint;
 }
 
 /** Accepts connections and never answers: the endpoint at its worst. */
@@ -298,9 +312,11 @@ describeWith(['django'])('the generated Django project', () => {
           'copilot_deploy/database.py',
           'copilot_deploy/views.py',
           'copilot_deploy/startup.py',
+          'copilot_deploy/started.py',
           'copilot_deploy/storage.py',
           'copilot_deploy/management/commands/locked.py',
           'copilot_deploy/management/commands/ensure_superuser.py',
+          'copilot_deploy/management/commands/record_start.py',
         ]),
       );
       for (const file of files) {
@@ -797,5 +813,106 @@ describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', 
     expect(tasks.filter((result) => result.stdout.includes('migrate: skipped'))).toHaveLength(2);
     const superusers = lastJsonLine<{ username: string }[]>(await python(project, env, SUPERUSERS_PROBE));
     expect(superusers.map((user) => user.username)).toEqual(['admin']);
+  });
+
+  it('a replaced task of the same image and task definition skips the steps without starting Django; any change runs them', async () => {
+    const metadata = await startMetadataServer();
+    try {
+      const runDir = await mkdtemp(path.join(workDir, 'replaced-'));
+      const project = await renderDjangoApp(DEFAULT_CONTEXT, runDir);
+      const bin = path.join(runDir, 'bin');
+      await mkdir(bin);
+      await symlink(PYTHON, path.join(bin, 'python'));
+      const secret = { ...DB_SECRET, host: '127.0.0.1', port: postgres.port, dbname: 'replaced' };
+      const created = await run(PYTHON, [
+        '-c',
+        `import psycopg2\nc = psycopg2.connect(host="127.0.0.1", port=${postgres.port}, user="postgres", dbname="postgres")\nc.autocommit = True\nc.cursor().execute("CREATE DATABASE replaced")`,
+      ]);
+      expect(created).toMatchObject({ code: 0, stderr: '' });
+      const env = cloudEnv('example.com', {
+        PATH: `${bin}:/usr/bin:/bin`,
+        DB_SECRET: JSON.stringify(secret),
+        DJANGO_STATIC_ROOT: path.join(runDir, 'static'),
+        DJANGO_SUPERUSER_USERNAME: 'admin',
+        DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
+        DJANGO_SUPERUSER_PASSWORD: 'first-Password-1',
+        ECS_CONTAINER_METADATA_URI_V4: metadata.uri,
+      });
+      const start = async (startEnv = env) => {
+        const result = await run('/bin/sh', ['entrypoint.sh', 'python3', '-c', 'print("exec ok")'], { cwd: project, env: startEnv });
+        expect(result).toMatchObject({ code: 0, stderr: '' });
+        expect(result.stdout.trim().split('\n').pop()).toBe('exec ok');
+        return result.stdout;
+      };
+      const SKIPPED = 'entrypoint: start-up steps skipped: this image and task definition';
+      const DIFFERENT = 'entrypoint: running the start-up steps: the image, task definition, database or migrations differ';
+
+      const first = await start();
+      expect(first).toContain('entrypoint: running the start-up steps: no start has been recorded on this volume');
+      expect(first).toContain('Superuser created successfully.');
+      expect(first).toContain('record_start: recorded;');
+      const replaced = await start();
+      expect(replaced).toContain(`${SKIPPED} (revision 3) started on this database and static volume before`);
+      expect(replaced).not.toContain('Waiting for the deploy lock');
+
+      // Deciding needs no Django: no app registry, no ORM, no settings.
+      const probe = await run(
+        PYTHON,
+        ['-c', 'import json, sys\nfrom copilot_deploy import started\ncode = started.main()\nprint(json.dumps([code, sorted(sys.modules)]))'],
+        { cwd: project, env },
+      );
+      const [code, modules] = lastJsonLine<[number, string[]]>(probe);
+      expect(code).toBe(0);
+      expect(modules.filter((name) => /^django\.(apps|conf|db|contrib)\b/.test(name))).toEqual([]);
+
+      // Another image (a deploy, a rollback), then another task definition revision: the steps run, find
+      // nothing to do, and record the new start, which the next replaced task skips by.
+      const anotherImage = { ...CONTAINER_METADATA, ImageID: `sha256:${'1'.repeat(64)}` };
+      const anotherRevision = { ...anotherImage, Labels: { ...CONTAINER_METADATA.Labels, 'com.amazonaws.ecs.task-definition-version': '4' } };
+      for (const container of [anotherImage, anotherRevision]) {
+        metadata.container = container;
+        const changed = await start();
+        expect(changed).toContain(DIFFERENT);
+        expect(changed).toContain('collectstatic: skipped');
+        expect(changed).toContain('migrate: skipped');
+        expect(changed).toContain('record_start: recorded;');
+        expect(await start()).toContain(SKIPPED);
+      }
+
+      // A migration unapplied by hand: the next start applies it again.
+      const unapplied = await run(PYTHON, ['manage.py', 'migrate', 'sessions', 'zero', '--noinput'], { cwd: project, env });
+      expect(unapplied).toMatchObject({ code: 0 });
+      const afterUnapply = await start();
+      expect(afterUnapply).toContain(DIFFERENT);
+      expect(afterUnapply).toMatch(/Applying sessions\.0001_initial\.\.\. OK/);
+      expect(await start()).toContain(SKIPPED);
+
+      // Another database (same host, another name): the steps run there.
+      const otherDatabase = await run(PYTHON, [
+        '-c',
+        `import psycopg2\nc = psycopg2.connect(host="127.0.0.1", port=${postgres.port}, user="postgres", dbname="postgres")\nc.autocommit = True\nc.cursor().execute("CREATE DATABASE replaced_other")`,
+      ]);
+      expect(otherDatabase).toMatchObject({ code: 0 });
+      const other = await start({ ...env, DB_SECRET: JSON.stringify({ ...secret, dbname: 'replaced_other' }) });
+      expect(other).toContain('entrypoint: running the start-up steps: the database has no migrations yet (no django_migrations table)');
+      expect(other).toContain('Superuser created successfully.');
+      expect(await start({ ...env, DB_SECRET: JSON.stringify({ ...secret, dbname: 'replaced_other' }) })).toContain(SKIPPED);
+      expect(await start()).toContain(DIFFERENT);
+
+      // A collectstatic that copied files but was not followed by record_start (a task stopped halfway) leaves
+      // no start recorded: the next start runs the steps, whatever its image.
+      const appStatic = path.join(project, 'copilot_deploy', 'static', 'copilot_deploy');
+      await mkdir(appStatic, { recursive: true });
+      await writeFile(path.join(appStatic, 'site.css'), 'body { margin: 0; }\n');
+      const collected = await run(PYTHON, ['manage.py', 'locked', 'collectstatic', '--noinput'], { cwd: project, env });
+      expect(collected.stdout).toMatch(/\b1 static file copied/);
+      expect(await start()).toContain('entrypoint: running the start-up steps: no start has been recorded on this volume since the last collectstatic');
+
+      // Outside ECS (docker compose, a laptop) there is nothing to tell tasks apart by: the steps always run.
+      const { ECS_CONTAINER_METADATA_URI_V4: _uri, ...local } = env;
+      expect(await start(local)).toContain('entrypoint: running the start-up steps: not on ECS (no container metadata endpoint)');
+    } finally {
+      await metadata.close();
+    }
   });
 });

@@ -220,10 +220,12 @@ describeTask('the generated ECS task on the real programs', () => {
 
     test('a replaced task on the same database and volume is healthy again: one superuser, static files and migrations left as they are', async () => {
       const { definition } = deployment;
+      const djangoName = definition.containers[0].name;
       const volume = task.volumePath(sharedVolume(definition).volume);
       const passwordHash = () => simulation.postgres.query(database.name, 'SELECT password FROM auth_user WHERE is_superuser');
       const before = await passwordHash();
       const collected = modificationTimes(volume);
+      expect(task.container(djangoName).process.logs()).toContain('record_start: recorded;');
       await task.stop();
       task = await simulation.startTask(deployment, { database, volumes, secrets });
       report(`${flags.app}/${environment} restart`, await task.waitHealthy());
@@ -232,12 +234,11 @@ describeTask('the generated ECS task on the real programs', () => {
       expect(await passwordHash()).toBe(before);
       expect((await task.healthCheck()).status).toBe(200);
 
-      // Same code, same volume, same database: nothing to collect, nothing to migrate, and no time spent finding out
-      // file by file or model by model.
-      const logs = task.container(definition.containers[0].name).process.logs();
-      expect(logs).toContain('collectstatic: skipped, the volume holds the static files of this code already');
-      expect(logs).toContain('migrate: skipped, every migration is applied already.');
-      expect(logs).not.toMatch(/static files? copied/);
+      // Same image, same task definition, same volume and database: the steps are skipped before Django starts,
+      // from the ImageID and task definition revision the metadata endpoint gives and one query.
+      const logs = task.container(djangoName).process.logs();
+      expect(logs).toContain('entrypoint: start-up steps skipped: this image and task definition (revision 1) started on this database and static volume before');
+      expect(logs).not.toContain('Waiting for the deploy lock');
       // Not one file on the volume rewritten, not even staticfiles.json; nginx serves them as before.
       expect(modificationTimes(volume)).toEqual(collected);
       const manifest = JSON.parse(readFileSync(join(volume, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
@@ -245,6 +246,32 @@ describeTask('the generated ECS task on the real programs', () => {
       const response = await task.request({ path: `/static/${hashed}`, headers: { Host: publicHost(deployment).host } });
       expect(response.status).toBe(200);
       expect(Buffer.compare(response.body, readFileSync(join(volume, hashed)))).toBe(0);
+    }, 120_000);
+
+    test('a replaced task after a migration was unapplied by hand runs the steps again: the migration is back, static files left alone', async () => {
+      const { definition } = deployment;
+      const djangoName = definition.containers[0].name;
+      const volume = task.volumePath(sharedVolume(definition).volume);
+      const sessions = async () => Number(await simulation.postgres.query(database.name, "SELECT count(*) FROM django_migrations WHERE app = 'sessions'"));
+      const unapply = await task.exec(djangoName, ['python', 'manage.py', 'migrate', 'sessions', 'zero', '--noinput']);
+      expect(unapply).toMatchObject({ code: 0 });
+      expect(await sessions()).toBe(0);
+      const collected = modificationTimes(volume);
+      await task.stop();
+      task = await simulation.startTask(deployment, { database, volumes, secrets });
+      report(`${flags.app}/${environment} restart after a migration changed`, await task.waitHealthy());
+
+      const logs = task.container(djangoName).process.logs();
+      expect(logs).toContain('entrypoint: running the start-up steps: the image, task definition, database or migrations differ');
+      // Each step still skips what is done: the static files are this code's, only the migration is missing.
+      expect(logs).toContain('collectstatic: skipped, the volume holds the static files of this code already');
+      expect(logs).toMatch(/Applying sessions\.0001_initial\.\.\. OK/);
+      expect(logs).toContain('record_start: recorded;');
+      expect(await sessions()).toBeGreaterThan(0);
+      expect(await superuserCount(database)).toBe(1);
+      const { '.start-fingerprint': _recorded, ...files } = modificationTimes(volume);
+      const { '.start-fingerprint': _before, ...filesBefore } = collected;
+      expect(files).toEqual(filesBefore);
     }, 120_000);
 
     test('two tasks started at the same moment on a fresh database both become healthy', async () => {

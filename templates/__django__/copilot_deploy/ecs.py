@@ -1,4 +1,4 @@
-"""The task's private IP addresses, read from the ECS container metadata endpoint.
+"""This container's metadata, read from the ECS container metadata endpoint: the task's private IPs, its image.
 
 The load balancer's health check reaches Django (through nginx) with the task's private IP as `Host`, so that
 IP must be in ALLOWED_HOSTS. It is known only at run time: ECS tells each container where to ask.
@@ -14,17 +14,26 @@ logger = logging.getLogger(__name__)
 METADATA_TIMEOUT_SECONDS = 1.0
 
 
-def task_ip_addresses(environ=os.environ):
-    """IPv4 addresses of this container's networks; [] outside ECS or when the endpoint does not answer."""
-    uri = environ.get("ECS_CONTAINER_METADATA_URI_V4") or environ.get("ECS_CONTAINER_METADATA_URI")
-    if not uri:
-        return []
-    # The container response (not `/task`) lists this container's `Networks[].IPv4Addresses`.
+def metadata_uri(environ=os.environ):
+    """Where this container's metadata is; None outside ECS (a local run, docker compose)."""
+    return environ.get("ECS_CONTAINER_METADATA_URI_V4") or environ.get("ECS_CONTAINER_METADATA_URI")
+
+
+def container_metadata(uri):
+    """The container response (not `/task`): `Networks`, `ImageID`, `Labels`... Raises when it cannot be read."""
     # No proxy: an HTTP_PROXY meant for the internet must not see a link-local request.
     opener = build_opener(ProxyHandler({}))
+    with opener.open(uri, timeout=METADATA_TIMEOUT_SECONDS) as response:
+        return json.load(response)
+
+
+def task_ip_addresses(environ=os.environ):
+    """IPv4 addresses of this container's networks; [] outside ECS or when the endpoint does not answer."""
+    uri = metadata_uri(environ)
+    if not uri:
+        return []
     try:
-        with opener.open(uri, timeout=METADATA_TIMEOUT_SECONDS) as response:
-            container = json.load(response)
+        container = container_metadata(uri)
         return [
             address
             for network in container.get("Networks", [])

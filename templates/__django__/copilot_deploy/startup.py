@@ -1,11 +1,12 @@
-"""The start-up steps of a task (entrypoint.sh), minus the work a replaced task finds already done.
+"""The start-up steps of a task (entrypoint.sh), minus the work a starting task finds already done.
 
-A task replaced with the same image (Spot interruption, failed health check, scale-out) starts on the same
-database and the same static volume. collectstatic would copy nothing, yet still re-hash every file and rewrite
-the stylesheets and staticfiles.json (ManifestStaticFilesStorage post-processes them all); migrate would apply
-nothing, yet still compare every model with its migrations. Both are skipped when what they would produce is known to be there already, and run
-whenever in doubt. A step is skipped only in the plain form entrypoint.sh uses: with targets or other options
-it always runs.
+A task replaced with the same image and task definition usually does not get here: copilot_deploy/started.py
+skips the steps without starting Django. When it cannot tell (a new task definition revision with the same code,
+a database migrated since), the steps run, and each checks for work: collectstatic would copy nothing, yet still
+re-hash every file and rewrite the stylesheets and staticfiles.json (ManifestStaticFilesStorage post-processes
+them all); migrate would apply nothing, yet still compare every model with its migrations. Both are skipped when
+what they would produce is known to be there already, and run whenever in doubt. A step is skipped only in the
+plain form entrypoint.sh uses: with targets or other options it always runs.
 """
 import hashlib
 import inspect
@@ -19,6 +20,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
+
+from copilot_deploy import started
 
 PLAIN_ARGUMENTS = {"--noinput", "--no-input"}
 
@@ -43,7 +46,9 @@ def collect_static_files(arguments, stdout):
 
     The fingerprint is removed before collecting and written back only once collectstatic has finished: a task
     stopped halfway leaves none, so the next task collects again. Tasks of another version of the code (a deploy,
-    a rollback) have other sources, hence another fingerprint, and collect their own files.
+    a rollback) have other sources, hence another fingerprint, and collect their own files. The start's own
+    fingerprint goes too (copilot_deploy/started.py): until a start records it again, no task skips its steps
+    on a volume whose staticfiles.json may be another version's.
     """
     fingerprint = static_sources_fingerprint()
     path = os.path.join(settings.STATIC_ROOT, FINGERPRINT_FILE)
@@ -52,6 +57,7 @@ def collect_static_files(arguments, stdout):
         return
     if os.path.exists(path):
         os.remove(path)
+    started.forget(settings.STATIC_ROOT)
     call_command("collectstatic", *arguments)
     os.makedirs(settings.STATIC_ROOT, exist_ok=True)
     temporary = f"{path}.{os.getpid()}"
