@@ -4,7 +4,7 @@
  * and the ECS metadata endpoint over the task's network. Every request below comes from the load balancer's side.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describeWith, PYTHON } from './support/programs.js';
@@ -205,6 +205,12 @@ describeTask('the generated ECS task on the real programs', () => {
         headers: { Host: publicHost(deployment).host },
       });
       expect(escape.status).not.toBe(200);
+
+      // The volume's bookkeeping files are there, and nginx does not hand them out.
+      for (const bookkeeping of ['.collectstatic-fingerprint', '.start-fingerprint']) {
+        expect(existsSync(join(volume, bookkeeping))).toBe(true);
+        expect((await fetchStatic(bookkeeping)).status).toBe(404);
+      }
 
       // Django never saw those requests: its access log (gunicorn's) has the health checks and nothing static.
       const djangoLogs = task.container(django.name).process.logs();
