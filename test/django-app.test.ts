@@ -784,21 +784,37 @@ describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', 
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it('lets three tasks start at once on a fresh database: they take turns on the lock, all start, one superuser', async () => {
-    const project = await renderDjangoApp(DEFAULT_CONTEXT, path.join(workDir, 'render'));
-    const bin = path.join(workDir, 'bin');
+  /** The project rendered into a folder of its own, `python` on PATH as in the image, a task's environment on `dbname`. */
+  async function taskProject(dbname: string, extra: NodeJS.ProcessEnv = {}) {
+    const runDir = await mkdtemp(path.join(workDir, `${dbname}-`));
+    const project = await renderDjangoApp(DEFAULT_CONTEXT, runDir);
+    const bin = path.join(runDir, 'bin');
     await mkdir(bin);
     await symlink(PYTHON, path.join(bin, 'python'));
-    const secret = { ...DB_SECRET, host: '127.0.0.1', port: postgres.port, dbname: 'postgres' };
+    const secret = { ...DB_SECRET, host: '127.0.0.1', port: postgres.port, dbname };
     const env = cloudEnv('example.com', {
       PATH: `${bin}:/usr/bin:/bin`,
       DB_SECRET: JSON.stringify(secret),
-      DJANGO_STATIC_ROOT: path.join(workDir, 'static'),
+      DJANGO_STATIC_ROOT: path.join(runDir, 'static'),
       DJANGO_SUPERUSER_USERNAME: 'admin',
       DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
       DJANGO_SUPERUSER_PASSWORD: 'first-Password-1',
+      ...extra,
     });
-    const task = () => run('/bin/sh', ['entrypoint.sh', 'python3', '-c', 'print("exec ok")'], { cwd: project, env });
+    const entrypoint = (taskEnv = env) => run('/bin/sh', ['entrypoint.sh', 'python3', '-c', 'print("exec ok")'], { cwd: project, env: taskEnv });
+    return { project, secret, env, entrypoint };
+  }
+
+  async function createDatabase(name: string): Promise<void> {
+    const created = await run(PYTHON, [
+      '-c',
+      `import psycopg2\nc = psycopg2.connect(host="127.0.0.1", port=${postgres.port}, user="postgres", dbname="postgres")\nc.autocommit = True\nc.cursor().execute("CREATE DATABASE ${name}")`,
+    ]);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+  }
+
+  it('lets three tasks start at once on a fresh database: they take turns on the lock, all start, one superuser', async () => {
+    const { project, env, entrypoint: task } = await taskProject('postgres');
     const tasks = await Promise.all([task(), task(), task()]);
     for (const result of tasks) {
       expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -818,28 +834,10 @@ describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', 
   it('a replaced task of the same image and task definition skips the steps without starting Django; any change runs them', async () => {
     const metadata = await startMetadataServer();
     try {
-      const runDir = await mkdtemp(path.join(workDir, 'replaced-'));
-      const project = await renderDjangoApp(DEFAULT_CONTEXT, runDir);
-      const bin = path.join(runDir, 'bin');
-      await mkdir(bin);
-      await symlink(PYTHON, path.join(bin, 'python'));
-      const secret = { ...DB_SECRET, host: '127.0.0.1', port: postgres.port, dbname: 'replaced' };
-      const created = await run(PYTHON, [
-        '-c',
-        `import psycopg2\nc = psycopg2.connect(host="127.0.0.1", port=${postgres.port}, user="postgres", dbname="postgres")\nc.autocommit = True\nc.cursor().execute("CREATE DATABASE replaced")`,
-      ]);
-      expect(created).toMatchObject({ code: 0, stderr: '' });
-      const env = cloudEnv('example.com', {
-        PATH: `${bin}:/usr/bin:/bin`,
-        DB_SECRET: JSON.stringify(secret),
-        DJANGO_STATIC_ROOT: path.join(runDir, 'static'),
-        DJANGO_SUPERUSER_USERNAME: 'admin',
-        DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
-        DJANGO_SUPERUSER_PASSWORD: 'first-Password-1',
-        ECS_CONTAINER_METADATA_URI_V4: metadata.uri,
-      });
+      await createDatabase('replaced');
+      const { project, secret, env, entrypoint } = await taskProject('replaced', { ECS_CONTAINER_METADATA_URI_V4: metadata.uri });
       const start = async (startEnv = env) => {
-        const result = await run('/bin/sh', ['entrypoint.sh', 'python3', '-c', 'print("exec ok")'], { cwd: project, env: startEnv });
+        const result = await entrypoint(startEnv);
         expect(result).toMatchObject({ code: 0, stderr: '' });
         expect(result.stdout.trim().split('\n').pop()).toBe('exec ok');
         return result.stdout;
@@ -888,11 +886,7 @@ describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', 
       expect(await start()).toContain(SKIPPED);
 
       // Another database (same host, another name): the steps run there.
-      const otherDatabase = await run(PYTHON, [
-        '-c',
-        `import psycopg2\nc = psycopg2.connect(host="127.0.0.1", port=${postgres.port}, user="postgres", dbname="postgres")\nc.autocommit = True\nc.cursor().execute("CREATE DATABASE replaced_other")`,
-      ]);
-      expect(otherDatabase).toMatchObject({ code: 0 });
+      await createDatabase('replaced_other');
       const other = await start({ ...env, DB_SECRET: JSON.stringify({ ...secret, dbname: 'replaced_other' }) });
       expect(other).toContain('entrypoint: running the start-up steps: the database has no migrations yet (no django_migrations table)');
       expect(other).toContain('Superuser created successfully.');
