@@ -56,12 +56,37 @@ def fingerprint_path(static_root):
     return os.path.join(static_root, FINGERPRINT_FILE)
 
 
-def forget(static_root):
-    """Removes the fingerprint: the next start runs every step, whatever the image."""
+# The small files the start-up steps keep on the static volume (here and in copilot_deploy/startup.py).
+
+
+def read_text(path):
+    """The file's text; None when it is not there."""
     try:
-        os.remove(fingerprint_path(static_root))
+        with open(path) as file:
+            return file.read()
+    except FileNotFoundError:
+        return None
+
+
+def write_text(path, text):
+    """Writes the file whole or not at all: a task stopped midway leaves the old file or none, never half of one."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.{os.getpid()}"
+    with open(temporary, "w") as file:
+        file.write(text)
+    os.replace(temporary, path)
+
+
+def remove_file(path):
+    try:
+        os.remove(path)
     except FileNotFoundError:
         pass
+
+
+def forget(static_root):
+    """Removes the fingerprint: the next start runs every step, whatever the image."""
+    remove_file(fingerprint_path(static_root))
 
 
 def record(static_root, database, applied_migrations, environ=os.environ):
@@ -74,12 +99,7 @@ def record(static_root, database, applied_migrations, environ=os.environ):
     except Exception as error:  # a start that cannot be told apart from the next is never skipped
         forget(static_root)
         return str(error)
-    path = fingerprint_path(static_root)
-    os.makedirs(static_root, exist_ok=True)
-    temporary = f"{path}.{os.getpid()}"
-    with open(temporary, "w") as file:
-        file.write(fingerprint)
-    os.replace(temporary, path)
+    write_text(fingerprint_path(static_root), fingerprint)
     return None
 
 
@@ -105,11 +125,9 @@ def check(environ=os.environ):
     static_root = environ.get("DJANGO_STATIC_ROOT")
     if not uri or not static_root:
         raise MustRun("not on ECS (no container metadata endpoint)" if not uri else "DJANGO_STATIC_ROOT is not set")
-    try:
-        with open(fingerprint_path(static_root)) as file:
-            recorded = file.read()
-    except FileNotFoundError:
-        raise MustRun("no start has been recorded on this volume since the last collectstatic") from None
+    recorded = read_text(fingerprint_path(static_root))
+    if recorded is None:
+        raise MustRun("no start has been recorded on this volume since the last collectstatic")
     database = database_from_environment(environ)
     if database is None:
         raise MustRun("the database is not set by DB_SECRET or DATABASE_URL")

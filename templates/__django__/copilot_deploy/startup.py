@@ -52,18 +52,13 @@ def collect_static_files(arguments, stdout):
     """
     fingerprint = static_sources_fingerprint()
     path = os.path.join(settings.STATIC_ROOT, FINGERPRINT_FILE)
-    if read_text(path) == fingerprint:
+    if started.read_text(path) == fingerprint:
         stdout.write(f"collectstatic: skipped, the volume holds the static files of this code already ({fingerprint[:12]}).")
         return
-    if os.path.exists(path):
-        os.remove(path)
+    started.remove_file(path)
     started.forget(settings.STATIC_ROOT)
     call_command("collectstatic", *arguments)
-    os.makedirs(settings.STATIC_ROOT, exist_ok=True)
-    temporary = f"{path}.{os.getpid()}"
-    with open(temporary, "w") as file:
-        file.write(fingerprint)
-    os.replace(temporary, path)
+    started.write_text(path, fingerprint)
 
 
 def static_sources_fingerprint():
@@ -101,10 +96,3 @@ def migrate_has_work(database=DEFAULT_DB_ALIAS):
         return True
     return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
-
-def read_text(path):
-    try:
-        with open(path) as file:
-            return file.read()
-    except FileNotFoundError:
-        return None
