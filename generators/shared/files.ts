@@ -72,6 +72,8 @@ const groups: FileGroup[] = [
   { condition: (context) => !context.existingProject, templates: ['README.md'] },
   { condition: (context) => context.existingProject, templates: [{ template: 'README.md', destination: 'copilot/README.md' }] },
   { perEnvironment: true, templates: [{ template: 'copilot/environments/__environment__/manifest.yml', merge: 'yaml' }] },
+  // Copilot's release signing key, one file that every pipeline's buildspec verifies the binary against.
+  { condition: (context) => context.source !== undefined, templates: ['copilot/pipelines/amazon-ecs-public-key.asc'] },
   {
     perEnvironment: true,
     condition: (context) => context.source !== undefined,

@@ -11,6 +11,12 @@ import type { ExistingProject } from './detect.js';
 /** The last AWS Copilot CLI release (support ended 2026-06-12); pipelines install exactly this one. */
 export const COPILOT_VERSION = 'v1.34.1';
 
+/**
+ * The key that signs Copilot's release binaries (Amazon ECS, from https://aws.github.io/copilot-cli/docs/getting-started/verify/):
+ * written once beside the pipelines, its primary key's fingerprint pinned in every buildspec.
+ */
+export const COPILOT_SIGNING_KEY = { path: 'copilot/pipelines/amazon-ecs-public-key.asc', fingerprint: 'F34C3DDAE72926B079BEAEC6BCE9D9A42D51784F' };
+
 export interface EnvironmentPlan {
   name: string;
   branch: string;
@@ -71,6 +77,7 @@ export interface TemplateContext {
   gunicornWorkers: number;
   gunicornThreads: number;
   copilotVersion: string;
+  copilotSigningKey: { path: string; fingerprint: string };
   environments: EnvironmentPlan[];
   source?: PipelineSource;
 }
@@ -159,6 +166,7 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     gunicornWorkers: workers,
     gunicornThreads: threads,
     copilotVersion: COPILOT_VERSION,
+    copilotSigningKey: COPILOT_SIGNING_KEY,
     environments: planEnvironments(answers, state),
     source: planSource(answers),
   };
