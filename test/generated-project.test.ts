@@ -26,6 +26,7 @@ const EXPECTED_FILES = [
   'copilot/django/manifest.yml',
   'copilot/environments/dev/manifest.yml',
   'copilot/environments/prod/manifest.yml',
+  'copilot/pipelines/amazon-ecs-public-key.asc',
   'copilot/pipelines/demo-develop/buildspec.yml',
   'copilot/pipelines/demo-develop/manifest.yml',
   'copilot/pipelines/demo-main/buildspec.yml',

@@ -39,6 +39,7 @@ const checks = {
   wrk: () => which('wrk'),
   root: () => (process.getuid?.() === 0 ? 'root' : undefined),
   unshare: () => which('unshare'),
+  gpg: () => which('gpg'),
 } satisfies Record<string, () => string | undefined>;
 
 export type Program = keyof typeof checks;
