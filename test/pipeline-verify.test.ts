@@ -106,9 +106,10 @@ describeWith(['gpg'])('the pipeline buildspec verifies Copilot before running it
     const bin = join(scratch, 'bin');
     const servedDir = join(scratch, 'served');
     for (const folder of [source, bin, servedDir]) mkdirSync(folder);
-    const variables = { ...buildspec.env.variables, COPILOT_SIGNING_KEY_FINGERPRINT: fingerprint };
-    mkdirSync(join(source, variables.COPILOT_SIGNING_KEY, '..'), { recursive: true });
-    writeFileSync(join(source, variables.COPILOT_SIGNING_KEY), keyFile);
+    const variables: Record<string, string> = { ...buildspec.env.variables, COPILOT_SIGNING_KEY_FINGERPRINT: fingerprint };
+    const keyPath = join(source, buildspec.env.variables.COPILOT_SIGNING_KEY);
+    mkdirSync(join(keyPath, '..'), { recursive: true });
+    writeFileSync(keyPath, keyFile);
     writeFileSync(join(bin, 'curl'), STAND_IN_CURL, { mode: 0o755 });
     if (served.binary !== undefined) writeFileSync(join(servedDir, 'copilot-linux'), served.binary);
     if (served.signature !== undefined) writeFileSync(join(servedDir, 'copilot-linux.asc'), served.signature);
