@@ -47,10 +47,13 @@ function optionsOf(flags: string[]): Record<string, unknown> {
   return options;
 }
 
+/** The environments of a variant, from the stacks Copilot rendered for it. */
+const environmentsOf = (variant: Variant) => Object.keys(variant.rendered).filter((stack) => stack.startsWith('env ')).map((stack) => stack.slice(4));
+
 async function projectOf(variant: Variant): Promise<string> {
   const cwd = await generateProject(optionsOf(variant.flags));
   editYaml(cwd, 'copilot/django/manifest.yml', variant.service);
-  for (const name of ['dev', 'prod']) {
+  for (const name of environmentsOf(variant)) {
     editYaml(cwd, `copilot/environments/${name}/manifest.yml`, variant.environments);
     editYaml(cwd, `copilot/environments/${name}/manifest.yml`, variant.environment?.[name]);
   }
@@ -81,7 +84,7 @@ describe.each(facts.variants.map((variant) => [variant.name, variant] as const))
     const service = readYaml(cwd, 'copilot/django/manifest.yml');
     const appDomain = variant.flags.includes('--domain');
     const derived: Record<string, string[]> = {};
-    for (const name of ['dev', 'prod']) {
+    for (const name of environmentsOf(variant)) {
       derived[`env ${name}`] = environmentFunctions(readYaml(cwd, `copilot/environments/${name}/manifest.yml`), appDomain);
       derived[`svc django-${name}`] = serviceFunctions(service, name);
     }
