@@ -14,7 +14,8 @@ import { appendMissingLines, decideText, mergeYaml } from '../shared/merge.js';
 import { renderProject, type RenderedFile } from '../shared/render.js';
 import { templatesRoot } from '../shared/paths.js';
 import { NO_STATE, planSpotSwitch, removedEnvironments, type RunState } from '../shared/rerun.js';
-import { nextSteps, spotSwitchSteps } from '../shared/messages.js';
+import { nextSteps, spotSwitchSteps, workloadDatabaseNote } from '../shared/messages.js';
+import { findWorkloadDatabase } from '../shared/database.js';
 
 export type Options = Generator['options'] & Partial<Record<QuestionName, unknown>> & { yes?: boolean; force?: boolean; 'remove-environments'?: boolean };
 
@@ -34,6 +35,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   private keptConflicts: string[] = [];
   private deleted: string[] = [];
   private project?: ExistingProject;
+  /** The service stack's own database addon, when the project has one (database.ts): it stays, and no other is added. */
+  private workloadDatabase?: string;
   private addedRequirements: string[] = [];
   private previousFiles?: RenderedFile[];
 
@@ -83,7 +86,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     }
     const serviceManifest = this._readIfExists(`copilot/${this.answers.service}/manifest.yml`);
     const spot = planSpotSwitch(this.previous?.answers, this.previous?.state ?? NO_STATE, this.answers, serviceManifest);
-    this.state = { ...spot.state, existingProject };
+    this.workloadDatabase = findWorkloadDatabase(this.destinationRoot(), this.answers.service);
+    this.state = { ...spot.state, existingProject, environmentDatabase: this.workloadDatabase === undefined };
     this.switchingNow = spot.switchingNow;
   }
 
@@ -113,6 +117,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     if (this.state.spotSwitch.length > 0) this.config.set('spotSwitch', this.state.spotSwitch);
     else this.config.delete('spotSwitch');
     if (this.state.existingProject) this.config.set('existingProject', true);
+    if (this.state.environmentDatabase) this.config.set('environmentDatabase', true);
+    else this.config.delete('environmentDatabase');
   }
 
   end(): void {
@@ -138,6 +144,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       this.log('In AWS, delete them with:');
       for (const name of this.removed) this.log(`  copilot svc delete --name ${this.answers.service} --env ${name} && copilot env delete --name ${name}`);
     }
+    if (this.workloadDatabase) this.log(workloadDatabaseNote(this.answers, this.workloadDatabase));
     if (!this.previous) this.log(nextSteps(this.answers));
   }
 

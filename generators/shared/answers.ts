@@ -86,5 +86,9 @@ export function readStoredState(stored: Record<string, unknown>): RunState {
   if (typeof existingProject !== 'boolean') {
     throw new AnswersError('.yo-rc.json is refused: "existingProject" must be true or false. Fix or delete it and run again.');
   }
-  return { spotSwitch, existingProject };
+  const environmentDatabase = stored.environmentDatabase ?? false;
+  if (typeof environmentDatabase !== 'boolean') {
+    throw new AnswersError('.yo-rc.json is refused: "environmentDatabase" must be true or false. Fix or delete it and run again.');
+  }
+  return { spotSwitch, existingProject, environmentDatabase };
 }

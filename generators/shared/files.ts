@@ -72,6 +72,14 @@ const groups: FileGroup[] = [
   { condition: (context) => !context.existingProject, templates: ['README.md'] },
   { condition: (context) => context.existingProject, templates: [{ template: 'README.md', destination: 'copilot/README.md' }] },
   { perEnvironment: true, templates: [{ template: 'copilot/environments/__environment__/manifest.yml', merge: 'yaml' }] },
+  // The environments' database (database.ts): one addon for all of them, with a capacity entry per environment.
+  {
+    condition: (context) => context.database !== undefined,
+    templates: [
+      { template: 'copilot/environments/addons/db.yml', merge: 'yaml' },
+      { template: 'copilot/environments/addons/addons.parameters.yml', merge: 'yaml' },
+    ],
+  },
   // Copilot's release signing key, one file that every pipeline's buildspec verifies the binary against.
   { condition: (context) => context.source !== undefined, templates: ['copilot/pipelines/amazon-ecs-public-key.asc'] },
   {

@@ -1,4 +1,7 @@
-/** What the generator says at the end of a run: the next commands, and the Spot switch when one starts. */
+/**
+ * What the generator says at the end of a run: the next commands, the Spot switch when one starts, and where the
+ * database stays when the service stack holds one.
+ */
 import { planContext } from './plan.js';
 import type { Answers } from './questions.js';
 
@@ -31,4 +34,13 @@ export function spotSwitchSteps(answers: Answers, environments: string[]): strin
     `     then copilot svc deploy --name ${answers.service} --env <env> again.`,
     '',
   ].join('\n');
+}
+
+/** The service stack holds the database (`copilot storage init -l workload`): it stays there; how to move it. */
+export function workloadDatabaseNote(answers: Answers, addon: string): string {
+  return (
+    `The database stays in the ${answers.service} service's stack (${addon}), so deleting the service deletes it; no environment ` +
+    'database was added. To move it: snapshot its cluster, delete the addon, run copilot-django again, and restore the snapshot ' +
+    'into copilot/environments/addons/db.yml (Mappings.DBRestore); README.md, "The database", has the steps.'
+  );
 }

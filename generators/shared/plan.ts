@@ -7,6 +7,7 @@ import type { Answers } from './questions.js';
 import { parseRepository, type SourceProvider } from './repository.js';
 import { NO_STATE, type RunState } from './rerun.js';
 import type { ExistingProject } from './detect.js';
+import { databaseCapacity, planDatabase, type DatabasePlan } from './database.js';
 
 /** The last AWS Copilot CLI release (support ended 2026-06-12); pipelines install exactly this one. */
 export const COPILOT_VERSION = 'v1.34.1';
@@ -28,6 +29,8 @@ export interface EnvironmentPlan {
   count: number;
   /** Deployed before on the other capacity provider: Service Connect off for one deploy (rerun.ts). */
   spotSwitch: boolean;
+  /** ACUs of the environment's database (database.ts): a minimum of 0 pauses when idle, never in production. */
+  databaseCapacity: { min: number; max: number };
 }
 
 export interface PipelineSource {
@@ -80,6 +83,8 @@ export interface TemplateContext {
   copilotSigningKey: { path: string; fingerprint: string };
   environments: EnvironmentPlan[];
   source?: PipelineSource;
+  /** The environment's database and the service's keys that read it; absent when the service stack holds one. */
+  database?: DatabasePlan;
 }
 
 /** Task size: 0.5 vCPU and 1 GiB hold gunicorn and nginx with room for the admin; Fargate's valid pair. */
@@ -117,6 +122,7 @@ function planEnvironments(answers: Answers, state: RunState = NO_STATE): Environ
       pipelineName: `${answers.app}-${branchSlug(branch)}`,
       count: production ? 2 : 1,
       spotSwitch: state.spotSwitch.includes(environment),
+      databaseCapacity: databaseCapacity(production),
     };
   });
 }
@@ -169,5 +175,6 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     copilotSigningKey: COPILOT_SIGNING_KEY,
     environments: planEnvironments(answers, state),
     source: planSource(answers),
+    database: state.environmentDatabase ? planDatabase(answers.app) : undefined,
   };
 }

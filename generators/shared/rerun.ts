@@ -12,9 +12,15 @@ export interface RunState {
   spotSwitch: string[];
   /** The first run found a Django project (manage.py) of the team's; a new one was not generated. */
   existingProject: boolean;
+  /**
+   * The run wrote the environment's database (database.ts) and the service's keys that read it. Recorded, not
+   * re-detected, so that the merge base is what that run wrote: absent from runs before the environment database
+   * existed, and false while the service stack holds a database of its own.
+   */
+  environmentDatabase: boolean;
 }
 
-export const NO_STATE: RunState = { spotSwitch: [], existingProject: false };
+export const NO_STATE: RunState = { spotSwitch: [], existingProject: false, environmentDatabase: false };
 
 export function environmentNames(answers: Answers): string[] {
   return parseBranches(answers.branches).map(({ environment }) => environment);
