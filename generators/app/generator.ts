@@ -14,7 +14,9 @@ import { appendMissingLines, decideText, mergeYaml } from '../shared/merge.js';
 import { renderProject, type RenderedFile } from '../shared/render.js';
 import { templatesRoot } from '../shared/paths.js';
 import { NO_STATE, planSpotSwitch, removedEnvironments, type RunState } from '../shared/rerun.js';
-import { nextSteps, spotSwitchSteps, workloadDatabaseNote } from '../shared/messages.js';
+import { nextSteps, rerunSteps, spotSwitchSteps, workloadDatabaseNote } from '../shared/messages.js';
+import { planContext } from '../shared/plan.js';
+import { rerunChanges } from '../shared/runbook.js';
 import { findWorkloadDatabase } from '../shared/database.js';
 
 export type Options = Generator['options'] & Partial<Record<QuestionName, unknown>> & { yes?: boolean; force?: boolean; 'remove-environments'?: boolean };
@@ -141,11 +143,14 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     if (this.switchingNow.length > 0) this.log(spotSwitchSteps(this.answers, this.switchingNow));
     if (this.removed.length > 0) {
       this.log(`Removed the environment(s) ${this.removed.join(', ')}: deleted ${this.deleted.join(', ') || 'no file'} and their overrides in copilot/${this.answers.service}/manifest.yml.`);
-      this.log('In AWS, delete them with:');
-      for (const name of this.removed) this.log(`  copilot svc delete --name ${this.answers.service} --env ${name} && copilot env delete --name ${name}`);
     }
     if (this.workloadDatabase) this.log(workloadDatabaseNote(this.answers, this.workloadDatabase));
-    if (!this.previous) this.log(nextSteps(this.answers));
+    const context = planContext(this.answers, this.state, this.project);
+    if (!this.previous) this.log(nextSteps(context));
+    else {
+      const steps = rerunSteps(context, rerunChanges(planContext(this.previous.answers, this.previous.state, this.project), context));
+      if (steps) this.log(steps);
+    }
   }
 
   /** Flags, then (with --yes) stored answers and defaults, then prompts for the rest. */

@@ -2,25 +2,20 @@
  * What the generator says at the end of a run: the next commands, the Spot switch when one starts, and where the
  * database stays when the service stack holds one.
  */
-import { planContext } from './plan.js';
+import type { TemplateContext } from './plan.js';
 import type { Answers } from './questions.js';
+import { firstRunbook, formatRunbook, rerunRunbook, type RerunChanges } from './runbook.js';
 
-export function nextSteps(answers: Answers): string {
-  const context = planContext(answers);
-  const first = context.environments[0];
-  return [
-    '',
-    `Written. Next (README.md has the whole story):`,
-    `  copilot app init ${answers.app}${answers.domain ? ` --domain ${answers.domain}` : ''}`,
-    ...context.environments.map((environment) => `  copilot env init --name ${environment.name} --default-config && copilot env deploy --name ${environment.name}`),
-    `  copilot secret init --name DJANGO_SECRET_KEY   (and DJANGO_SUPERUSER_USERNAME, _EMAIL, _PASSWORD)`,
-    `  copilot storage init -t Aurora -n db -w ${answers.service} -l workload --engine PostgreSQL`,
-    `  copilot svc deploy --name ${answers.service} --env ${first.name}`,
-    ...(context.source
-      ? context.environments.map((environment) => `  copilot pipeline deploy --name ${environment.pipelineName}`)
-      : ['  (pipelines: run again with --repository <URL>)']),
-    '',
-  ].join('\n');
+/** After the first run: the README's commands, from nothing to deployed (runbook.ts). */
+export function nextSteps(context: TemplateContext): string {
+  return ['', 'Written. Next, from an empty AWS account (README.md has the same steps):', formatRunbook(firstRunbook(context)), ''].join('\n');
+}
+
+/** After a re-run: the commands its changes need in AWS (runbook.ts), or nothing when they need none. */
+export function rerunSteps(context: TemplateContext, changes: RerunChanges): string | undefined {
+  const sections = rerunRunbook(context, changes);
+  if (sections.length === 0) return undefined;
+  return ['', 'Next, in AWS, for what this run changed:', formatRunbook(sections), ''].join('\n');
 }
 
 export function spotSwitchSteps(answers: Answers, environments: string[]): string {

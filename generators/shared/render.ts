@@ -11,6 +11,7 @@ import type { Answers } from './questions.js';
 import { NO_STATE, type RunState } from './rerun.js';
 import type { ExistingProject } from './detect.js';
 import { templatesRoot } from './paths.js';
+import { firstRunbook } from './runbook.js';
 
 export interface RenderedFile extends PlannedFile {
   contents: string;
@@ -33,8 +34,10 @@ export function renderProject(answers: Answers, state: RunState = NO_STATE, proj
 
 /** Every planned file of `context`, rendered. */
 export function renderFiles(context: TemplateContext): RenderedFile[] {
+  // The README's commands are the runbook's, the same the run prints (runbook.ts).
+  const values = { ...context, runbook: firstRunbook(context) };
   return planFiles(context).map((file) => ({
     ...file,
-    contents: ejs.render(readTemplate(file.template), { ...context, ...file.locals }, { filename: join(templatesRoot(), file.template), cache: true }),
+    contents: ejs.render(readTemplate(file.template), { ...values, ...file.locals }, { filename: join(templatesRoot(), file.template), cache: true }),
   }));
 }
