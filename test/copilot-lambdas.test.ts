@@ -214,6 +214,16 @@ describe('re-runs derive the patches from the manifests on disk', () => {
     expect(patchedFunctions(cwd, 'copilot/environments/overrides')).toEqual(['CertificateValidationFunction', 'CustomDomainFunction', 'DNSDelegationFunction']);
   });
 
+  test('a broken patch file stops the run with its name, and nothing is written', async () => {
+    const cwd = await generateProject();
+    writeFileSync(join(cwd, 'copilot/django/overrides/cfn.patches.yml'), 'op: replace\npath: /Resources\n');
+    const before = snapshot(cwd);
+    await expect(runApp({ yes: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd })).rejects.toThrow(
+      'copilot/django/overrides/cfn.patches.yml is not a YAML list of patches',
+    );
+    expect(snapshot(cwd)).toEqual(before);
+  });
+
   test('an environment of the user\'s own under copilot/environments/ is covered too', async () => {
     const cwd = await generateProject();
     mkdirSync(join(cwd, 'copilot/environments/qa'));

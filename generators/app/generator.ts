@@ -4,7 +4,8 @@
  * the user made survives (merge.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, type Stats } from 'node:fs';
+import { existsSync, readdirSync, type Stats } from 'node:fs';
+import { parse } from 'yaml';
 import Generator from 'yeoman-generator';
 import { AnswersError, promptValidator, readStoredAnswers, readStoredState, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
 import { flagOf, questions, type Answers, type DefaultsContext, type QuestionName } from '../shared/questions.js';
@@ -13,11 +14,12 @@ import { addRequirements, missingRequirements, requirementsWithIncludes } from '
 import { appendMissingLines, decideText, mergeYaml } from '../shared/merge.js';
 import { renderProject, type RenderedFile } from '../shared/render.js';
 import { templatesRoot } from '../shared/paths.js';
-import { NO_STATE, planSpotSwitch, removedEnvironments, type RunState } from '../shared/rerun.js';
-import { nextSteps, rerunSteps, spotSwitchSteps, workloadDatabaseNote } from '../shared/messages.js';
+import { NO_STATE, environmentNames, planSpotSwitch, removedEnvironments, type RunState } from '../shared/rerun.js';
+import { nextSteps, rerunSteps, spotSwitchedDirectly, spotSwitchSteps, workloadDatabaseNote } from '../shared/messages.js';
 import { planContext } from '../shared/plan.js';
 import { rerunChanges } from '../shared/runbook.js';
 import { findWorkloadDatabase } from '../shared/database.js';
+import { PATCH_FILE, overrideTargets, updatePatchFile } from '../shared/overrides.js';
 
 export type Options = Generator['options'] & Partial<Record<QuestionName, unknown>> & { yes?: boolean; force?: boolean; 'remove-environments'?: boolean };
 
@@ -33,6 +35,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   answers!: Answers;
   private state: RunState = NO_STATE;
   private switchingNow: string[] = [];
+  private switchedDirectly: string[] = [];
   private removed: string[] = [];
   private keptConflicts: string[] = [];
   private deleted: string[] = [];
@@ -41,6 +44,9 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   private workloadDatabase?: string;
   private addedRequirements: string[] = [];
   private previousFiles?: RenderedFile[];
+  /** What the run says about Copilot's Lambda runtime patches (overrides.ts). */
+  private overrideNotices: string[] = [];
+  private writtenOverrides: string[] = [];
 
   constructor(args?: string[], options?: Options) {
     super(args, options);
@@ -91,6 +97,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     this.workloadDatabase = findWorkloadDatabase(this.destinationRoot(), this.answers.service);
     this.state = { ...spot.state, existingProject, environmentDatabase: this.workloadDatabase === undefined };
     this.switchingNow = spot.switchingNow;
+    this.switchedDirectly = spot.switchedDirectly;
   }
 
   /** Whether the team's own Django project is deployed (decided by the first run, kept by re-runs). */
@@ -115,6 +122,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     }
     this._addRequirements();
     await this._deleteRemovedEnvironmentFiles(base);
+    this._writeRuntimeOverrides();
     this.config.set({ ...this.answers });
     if (this.state.spotSwitch.length > 0) this.config.set('spotSwitch', this.state.spotSwitch);
     else this.config.delete('spotSwitch');
@@ -140,7 +148,12 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
           'Run again in a terminal without --yes to compare and choose, or with --force to take the generated version.',
       );
     }
+    if (this.writtenOverrides.length > 0) {
+      this.log(`Copilot's Lambda functions move to a runtime AWS accepts in ${this.writtenOverrides.join(' and ')} (derived from the manifests; README.md says why).`);
+    }
+    for (const notice of this.overrideNotices) this.log(notice);
     if (this.switchingNow.length > 0) this.log(spotSwitchSteps(this.answers, this.switchingNow));
+    if (this.switchedDirectly.length > 0) this.log(spotSwitchedDirectly(this.answers, this.switchedDirectly));
     if (this.removed.length > 0) {
       this.log(`Removed the environment(s) ${this.removed.join(', ')}: deleted ${this.deleted.join(', ') || 'no file'} and their overrides in copilot/${this.answers.service}/manifest.yml.`);
     }
@@ -272,6 +285,37 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   /** mem-fs-editor keeps only `mode` of the stat it is given: the entrypoint must stay executable. */
   private _stat(executable = false): { stat?: Stats } {
     return executable ? { stat: { mode: 0o100755 } as Stats } : {};
+  }
+
+  /**
+   * The runtime patches follow the manifests as this run leaves them (merged, edited by the user, environments added
+   * or removed), so they are derived last, from what is on disk plus what this run writes.
+   */
+  private _writeRuntimeOverrides(): void {
+    const { service } = this.answers;
+    const environments = new Map<string, Record<string, unknown>>();
+    for (const name of this._environmentsOnDisk()) {
+      const text = this._readIfExists(`copilot/environments/${name}/manifest.yml`);
+      if (text !== undefined) environments.set(name, (parse(text) as Record<string, unknown> | null) ?? {});
+    }
+    const serviceManifest = (parse(this._readIfExists(`copilot/${service}/manifest.yml`) ?? '{}') as Record<string, unknown> | null) ?? {};
+    for (const target of overrideTargets(service, serviceManifest, environments, this.answers.domain !== '')) {
+      const file = `${target.folder}/${PATCH_FILE}`;
+      const mine = this._readIfExists(file);
+      const cdkOverride = mine === undefined && this.fs.exists(this.destinationPath(target.folder, 'cdk.json'));
+      const update = updatePatchFile(target, mine, cdkOverride);
+      this.overrideNotices.push(...update.notices);
+      if (update.text === undefined) continue;
+      this._writeResolved(this.destinationPath(file), update.text);
+      this.writtenOverrides.push(file);
+    }
+  }
+
+  /** Every environment Copilot will find under copilot/environments/: this run's and any other with a manifest. */
+  private _environmentsOnDisk(): string[] {
+    const folder = this.destinationPath('copilot/environments');
+    const found = existsSync(folder) ? readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : [];
+    return [...new Set([...environmentNames(this.answers), ...found])].filter((name) => this.fs.exists(this.destinationPath('copilot/environments', name, 'manifest.yml'))).sort();
   }
 
   /** A removed environment's files go when they are as generated; a file the user changed needs a yes. */

@@ -3,6 +3,7 @@
  * Everything computed lives here; templates only print it.
  */
 import { parseBranches, branchSlug } from './branches.js';
+import { LAMBDA_RUNTIME } from './lambdas.js';
 import type { Answers } from './questions.js';
 import { parseRepository, type SourceProvider } from './repository.js';
 import { NO_STATE, type RunState } from './rerun.js';
@@ -80,6 +81,8 @@ export interface TemplateContext {
   gunicornWorkers: number;
   gunicornThreads: number;
   copilotVersion: string;
+  /** The runtime the YAML patches give Copilot's Lambda functions (lambdas.ts). */
+  lambdaRuntime: string;
   copilotSigningKey: { path: string; fingerprint: string };
   environments: EnvironmentPlan[];
   source?: PipelineSource;
@@ -172,6 +175,7 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     gunicornWorkers: workers,
     gunicornThreads: threads,
     copilotVersion: COPILOT_VERSION,
+    lambdaRuntime: LAMBDA_RUNTIME,
     copilotSigningKey: COPILOT_SIGNING_KEY,
     environments: planEnvironments(answers, state),
     source: planSource(answers),
