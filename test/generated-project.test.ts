@@ -78,7 +78,10 @@ describe('yo copilot-django --yes with the demo flags', () => {
     expect(manifest.image.port).toBe(8000);
     expect(manifest.http.healthcheck.path).toBe('/healthz/');
     expect(manifest.exec).toBe(true);
-    expect(manifest.network.connect).toBe(true);
+    // Service Connect off: one service needs no discovery, and it is what blocks a deployed service's Spot switch.
+    expect(manifest.network.connect).toBe(false);
+    // The target group's port is nginx's, named next to the container it belongs to.
+    expect(manifest.http.target_port).toBe(manifest.sidecars.nginx.port);
   });
 
   test('one EFS volume at STATIC_ROOT, read-write for Django, mounted at the same path in nginx, where nginx aliases /static/', () => {

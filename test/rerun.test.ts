@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { serviceConnectOn } from '../generators/shared/rerun.js';
 import { checkManifest } from './support/copilot-schema.js';
 import { editLikeAUser } from './support/edits.js';
 import { DEMO_FLAGS, generateProject, listFiles, readText, readYaml, runApp, runCli, runEnv, snapshot, temporaryFolder } from './support/generate.js';
@@ -119,9 +120,28 @@ describe('removing an environment', () => {
 });
 
 describe('switching to Spot', () => {
-  test('a deployed environment gets Service Connect off for one deploy and the steps; a new one starts on Spot', async () => {
+  test('with Service Connect off, as generated, a deployed environment switches in one deploy, with no override', async () => {
     const cwd = await generateProject({ ...DEMO_FLAGS, spot: false });
-    const result = await runApp({ yes: true, spot: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd });
+    await runApp({ yes: true, spot: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd });
+    const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
+    expect(manifest.environments.dev).toEqual({ count: { spot: 1 } });
+    expect(manifest.environments.prod).toEqual({ count: { spot: 2 } });
+    expect(manifest.environments.staging).toEqual({ count: { spot: 1 } });
+    expect(manifest.network.connect).toBe(false);
+    expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].spotSwitch).toBeUndefined();
+  });
+
+  /** A generated project whose service manifest has Service Connect turned on by the user. */
+  async function projectWithServiceConnect(): Promise<string> {
+    const cwd = await generateProject({ ...DEMO_FLAGS, spot: false });
+    const path = join(cwd, 'copilot/django/manifest.yml');
+    writeFileSync(path, readText(cwd, 'copilot/django/manifest.yml').replace(/^  connect: false$/m, '  connect: true'));
+    return cwd;
+  }
+
+  test('with Service Connect on, a deployed environment gets it off for one deploy and the steps; a new one starts on Spot', async () => {
+    const cwd = await projectWithServiceConnect();
+    await runApp({ yes: true, spot: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd });
     const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
     expect(manifest.environments.dev).toEqual({ count: { spot: 1 }, network: { connect: false } });
     expect(manifest.environments.prod).toEqual({ count: { spot: 2 }, network: { connect: false } });
@@ -129,11 +149,21 @@ describe('switching to Spot', () => {
     expect(manifest.network.connect).toBe(true);
     expect(checkManifest('service', manifest)).toEqual([]);
     expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].spotSwitch).toEqual(['dev', 'prod']);
-    expect(result.env.adapter).toBeDefined();
+  });
+
+  test.each([
+    ['as generated', { network: { connect: false } }, { dev: false, prod: false }],
+    ['on at the top', { network: { connect: true } }, { dev: true, prod: true }],
+    ['on with settings of its own', { network: { connect: { alias: 'web' } } }, { dev: true, prod: true }],
+    ['off at the top, on in prod', { network: { connect: false }, environments: { prod: { network: { connect: true } } } }, { dev: false, prod: true }],
+    ['on at the top, off in dev', { network: { connect: true }, environments: { dev: { network: { connect: false } } } }, { dev: false, prod: true }],
+    ['not set', {}, { dev: false, prod: false }],
+  ])('Service Connect %s: on where Copilot turns it on', (_name, manifest, expected) => {
+    expect({ dev: serviceConnectOn(manifest, 'dev'), prod: serviceConnectOn(manifest, 'prod') }).toEqual(expected);
   });
 
   test('the switch ends where the user removed the override; a re-run does not put it back', async () => {
-    const cwd = await generateProject({ ...DEMO_FLAGS, spot: false });
+    const cwd = await projectWithServiceConnect();
     await runApp({ yes: true, spot: true }, { cwd });
     const manifestPath = join(cwd, 'copilot/django/manifest.yml');
     const text = readText(cwd, 'copilot/django/manifest.yml');
@@ -147,13 +177,19 @@ describe('switching to Spot', () => {
     expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].spotSwitch).toEqual(['prod']);
   });
 
-  test('the built command prints the two-step procedure', async () => {
+  test('the built command prints one deploy for a generated project, and the two-step procedure with Service Connect on', async () => {
     const cwd = temporaryFolder();
     await runCli(['--yes', '--app', 'demo', '--no-spot'], cwd);
-    const result = await runCli(['--yes', '--spot'], cwd);
+    const direct = await runCli(['--yes', '--spot'], cwd);
+    expect(direct.code).toBe(0);
+    expect(direct.stdout + direct.stderr).toMatch(/Moving the deployed environment\(s\) dev, prod to Fargate Spot: Service Connect is off .* one deploy does it/);
+    expect(direct.stdout + direct.stderr).not.toMatch(/delete the `network: connect: false` override/);
+    const path = join(cwd, 'copilot/django/manifest.yml');
+    writeFileSync(path, readText(cwd, 'copilot/django/manifest.yml').replace(/^  connect: false$/m, '  connect: true'));
+    const result = await runCli(['--yes', '--no-spot'], cwd);
     expect(result.code).toBe(0);
     const output = result.stdout + result.stderr;
-    expect(output).toMatch(/Moving the deployed environment\(s\) dev, prod to Fargate Spot/);
+    expect(output).toMatch(/Moving the deployed environment\(s\) dev, prod to regular Fargate/);
     expect(output).toMatch(/delete the `network: connect: false` override/);
   });
 });

@@ -18,6 +18,15 @@ export function rerunSteps(context: TemplateContext, changes: RerunChanges): str
   return ['', 'Next, in AWS, for what this run changed:', formatRunbook(sections), ''].join('\n');
 }
 
+/** A deployed service with Service Connect off moves between Fargate and Fargate Spot in place. */
+export function spotSwitchedDirectly(answers: Answers, environments: string[]): string {
+  const target = answers.spot ? 'Fargate Spot' : 'regular Fargate';
+  return (
+    `Moving the deployed environment(s) ${environments.join(', ')} to ${target}: Service Connect is off for the service there, so one ` +
+    `deploy does it: copilot svc deploy --name ${answers.service} --env <env> (or push to the environment's branch).`
+  );
+}
+
 export function spotSwitchSteps(answers: Answers, environments: string[]): string {
   const target = answers.spot ? 'Fargate Spot' : 'regular Fargate';
   return [

@@ -32,28 +32,42 @@ export function removedEnvironments(previous: Answers | undefined, answers: Answ
   return environmentNames(previous).filter((name) => !current.has(name));
 }
 
+type ServiceManifest = { network?: { connect?: unknown }; environments?: Record<string, { network?: { connect?: unknown } } | null> } | null;
+
+const parseManifest = (serviceManifest: string | undefined): ServiceManifest => (serviceManifest === undefined ? null : (parseDocument(serviceManifest).toJSON() as ServiceManifest));
+
 /** Environments whose override in the user's service manifest still turns Service Connect off. */
-function stillSwitching(serviceManifest: string | undefined, names: string[]): string[] {
-  if (serviceManifest === undefined || names.length === 0) return [];
-  const manifest = parseDocument(serviceManifest).toJSON() as { environments?: Record<string, { network?: { connect?: unknown } } | null> } | null;
+function stillSwitching(manifest: ServiceManifest, names: string[]): string[] {
   return names.filter((name) => manifest?.environments?.[name]?.network?.connect === false);
+}
+
+/** Copilot turns Service Connect on for `connect: true` or a map of its settings (manifest ServiceConnectBoolOrArgs). */
+const connectOn = (connect: unknown) => connect === true || (typeof connect === 'object' && connect !== null && Object.keys(connect).length > 0);
+
+/** Whether Service Connect is on for the service in `environment`: its override there, else the top-level value. */
+export function serviceConnectOn(manifest: ServiceManifest, environment: string): boolean {
+  const override = manifest?.environments?.[environment]?.network?.connect;
+  return connectOn(override !== undefined && override !== null ? override : manifest?.network?.connect);
 }
 
 /**
  * Copilot (up to its last release) cannot move a deployed service between Fargate and Fargate Spot while Service
  * Connect is on (copilot-cli issues 4313, 4337, 4651, 5431): the service is replaced and its Service Connect name
- * is still taken. Environments that existed before and change capacity provider now get Service Connect off for one
- * deploy; the user deletes that override after deploying, which ends the switch. New environments start directly.
+ * is still taken. The generated manifest keeps Service Connect off, so a switch is one deploy. Where the user turned
+ * it on, environments that existed before and change capacity provider get it off for one deploy; the user deletes
+ * that override after deploying, which ends the switch. New environments start directly.
  */
 export function planSpotSwitch(
   previous: Answers | undefined,
   previousState: RunState,
   answers: Answers,
   serviceManifest: string | undefined,
-): { state: RunState; switchingNow: string[] } {
+): { state: RunState; switchingNow: string[]; switchedDirectly: string[] } {
+  const manifest = parseManifest(serviceManifest);
   const current = environmentNames(answers);
-  const switchingNow = previous && previous.spot !== answers.spot ? environmentNames(previous).filter((name) => current.includes(name)) : [];
-  const pending = stillSwitching(serviceManifest, previousState.spotSwitch.filter((name) => current.includes(name)));
+  const switching = previous && previous.spot !== answers.spot ? environmentNames(previous).filter((name) => current.includes(name)) : [];
+  const switchingNow = switching.filter((name) => serviceConnectOn(manifest, name));
+  const pending = stillSwitching(manifest, previousState.spotSwitch.filter((name) => current.includes(name)));
   const spotSwitch = [...new Set([...pending, ...switchingNow])].sort();
-  return { state: { ...previousState, spotSwitch }, switchingNow };
+  return { state: { ...previousState, spotSwitch }, switchingNow, switchedDirectly: switching.filter((name) => !switchingNow.includes(name)) };
 }
