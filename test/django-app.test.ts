@@ -473,7 +473,7 @@ describeWith(['django'])('the generated Django project', () => {
     it('refuse to start in the cloud without a database, and never print the secret when it is malformed', async () => {
       const none = await run(PYTHON, ['manage.py', 'check'], { cwd: appDir, env: cloudEnv('example.com', { DB_SECRET: '' }) });
       expect(none.code).not.toBe(0);
-      expect(none.stderr).toContain('copilot storage init -t Aurora');
+      expect(none.stderr).toContain('No database: DB_SECRET is not set');
       const broken = await run(PYTHON, ['manage.py', 'check'], {
         cwd: appDir,
         env: cloudEnv('example.com', { DB_SECRET: '{"host": "h", "password": "hunter2-secret"' }),

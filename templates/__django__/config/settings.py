@@ -109,12 +109,13 @@ TEMPLATES = [
     },
 ]
 
-# Copilot's Aurora (DB_SECRET), else DATABASE_URL; SQLite only for local work, where nothing else is set.
+# The environment's Aurora database (DB_SECRET), else DATABASE_URL; SQLite only for local work, where nothing else is set.
 _database = database_from_environment()
 if _database is None and IN_CLOUD:
     raise ImproperlyConfigured(
-        "No database: add one with `copilot storage init -t Aurora -n db` (it injects DB_SECRET), "
-        "or set DATABASE_URL. A storage named otherwise injects <NAME>_SECRET instead of DB_SECRET."
+        "No database: DB_SECRET is not set. The environment's database (copilot/environments/addons/db.yml, "
+        "deployed by `copilot env deploy`) reaches the service through `secrets: DB_SECRET: from_cfn` in its "
+        "manifest; or set DATABASE_URL."
     )
 DATABASES = {"default": _database or {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

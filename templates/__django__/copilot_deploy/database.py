@@ -1,4 +1,4 @@
-"""PostgreSQL settings from Copilot's Aurora secret (DB_SECRET) or from a DATABASE_URL."""
+"""PostgreSQL settings from the environment database's secret (DB_SECRET) or from a DATABASE_URL."""
 import json
 import os
 from urllib.parse import unquote, urlsplit
@@ -16,7 +16,7 @@ def database_from_environment(environ=os.environ):
 
 
 def database_from_secret(secret_json):
-    """`copilot storage init -t Aurora` injects JSON with host, port, dbname, username and password."""
+    """The environment database's secret (copilot/environments/addons/db.yml): host, port, dbname, username, password."""
     try:
         secret = json.loads(secret_json)
         return postgresql(

@@ -30,8 +30,9 @@ if _database is not None:
     DATABASES = {**_yours.get("DATABASES", {}), "default": _database}
 elif IN_CLOUD:
     raise ImproperlyConfigured(
-        "No database: add one with `copilot storage init -t Aurora -n db` (it injects DB_SECRET), "
-        "or set DATABASE_URL. A storage named otherwise injects <NAME>_SECRET instead of DB_SECRET."
+        "No database: DB_SECRET is not set. The environment's database (copilot/environments/addons/db.yml, "
+        "deployed by `copilot env deploy`) reaches the service through `secrets: DB_SECRET: from_cfn` in its "
+        "manifest; or set DATABASE_URL."
     )
 
 if os.environ.get("DJANGO_STATIC_ROOT"):
