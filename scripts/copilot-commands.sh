@@ -49,10 +49,12 @@ mkdir -p "$(dirname "$OUT")"
 COPILOT="$WORK/bin/copilot" COMMIT="$COMMIT" DESCRIBE="$DESCRIBE" GO_VERSION="$(go version)" python3 - "$OUT" <<'PY'
 import json, os, re, subprocess, sys
 
-# Every command the runbook (generators/shared/runbook.ts) uses, and their parents.
+# Every command the runbook (generators/shared/runbook.ts) and the generated README use, and their parents.
 COMMANDS = [
     "", "app", "app init", "env", "env init", "env deploy", "env delete", "secret", "secret init",
     "svc", "svc init", "svc deploy", "svc delete", "pipeline", "pipeline deploy", "pipeline delete",
+    # Named elsewhere in the generated README: checking a rendered template, one-off commands.
+    "env package", "svc package", "svc exec", "task", "task run",
 ]
 
 def help_of(command):

@@ -395,6 +395,22 @@ describe('the runbook from an empty AWS account', () => {
     expect(() => walk(folder, swapped('copilot secret init --name DJANGO_SUPERUSER_PASSWORD', 'copilot svc deploy'))).toThrow('DJANGO_SUPERUSER_PASSWORD missing');
   });
 
+  test('every other Copilot command the README names (checking a template, one-off commands) is one Copilot lists', async () => {
+    const { folder } = await generate(flagsOf(MATRIX[1]));
+    const readme = readText(folder, 'README.md');
+    const inline = [...readme.matchAll(/`(copilot [^`]+)`/g)].map((match) => match[1]);
+    const inBlocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((match) => match[1].split('\n')).map((line) => line.replace(/\s+#.*$/, '').trim()).filter((line) => line.startsWith('copilot '));
+    const named = [...new Set([...inline, ...inBlocks])];
+    for (const command of ['copilot env package', 'copilot svc package', 'copilot svc exec', 'copilot task run']) {
+      expect(named.some((line) => line.startsWith(command))).toBe(true);
+    }
+    for (const line of named.map((text) => text.replace(/ && .*$/, ''))) {
+      // A bare mention in prose (`copilot pipeline deploy`) names a command; a line with flags must run as written.
+      if (line.includes(' -')) expect(() => parseCommand(line)).not.toThrow();
+      else expect(facts.commands[line]).toBeDefined();
+    }
+  });
+
   test('a flag Copilot does not list, or a needed one left out, is refused', () => {
     expect(() => parseCommand('copilot svc deploy --name django --environment dev')).toThrow('has no flag --environment');
     expect(() => parseCommand('copilot storage init -t Aurora')).toThrow('no such command');
