@@ -29,7 +29,11 @@ fi
 
 backports_list=/etc/apt/sources.list.d/bookworm-backports.list
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-  echo 'deb http://deb.debian.org/debian bookworm-backports main' | "${sudo_cmd[@]}" tee "$backports_list" >/dev/null
+  # The backports suite lives on the same Debian mirror as the machine's own bookworm sources.
+  mirror="$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)"
+  [ -n "$mirror" ] || mirror="$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) bookworm .*/\2/p' /etc/apt/sources.list 2>/dev/null | head -1)"
+  [ -n "$mirror" ] || { echo "install-system-deps: no Debian bookworm source in /etc/apt to add bookworm-backports from" >&2; exit 1; }
+  echo "deb $mirror bookworm-backports main" | "${sudo_cmd[@]}" tee "$backports_list" >/dev/null
 fi
 
 export DEBIAN_FRONTEND=noninteractive
