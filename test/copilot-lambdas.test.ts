@@ -167,6 +167,11 @@ describe('the patch file on a re-run', () => {
     const { text, notices } = updatePatchFile(target(['EnvControllerFunction'], ['DynamicDesiredCountFunction', 'EnvControllerFunction']), undefined);
     expect(parse(text!)).toEqual([{ op: 'replace', path: '/Resources/EnvControllerFunction/Properties/Runtime', value: LAMBDA_RUNTIME }]);
     expect(notices).toEqual([expect.stringContaining('DynamicDesiredCountFunction is rendered only for django in prod')]);
+    // The way out the notice offers is one Copilot renders the function with (test/data: a fixed range of one task).
+    expect(notices[0]).toContain('count: { range: 1-1, cpu_percentage: 70 }');
+    const fixedRange = facts.variants.find((variant) => variant.name === 'autoscaling in prod, a fixed range of one task in dev')!;
+    expect(fixedRange.service).toEqual({ environments: { dev: { count: { range: '1-1', cpu_percentage: 70 } }, prod: { count: { range: '2-6', cpu_percentage: 70 } } } });
+    expect(fixedRange.patched).toEqual({ failures: [], leftBehind: [] });
   });
 
   test('a folder with a CDK override gets no patch file, and the user is told what to set', () => {

@@ -75,6 +75,22 @@ export function serviceFunctions(manifest: Manifest, environment: string): strin
   return functions.sort();
 }
 
+/** What renders each function in every environment, so that one patch file can serve them all. */
+const EVERYWHERE_BY: Record<string, string> = {
+  DynamicDesiredCountFunction:
+    'give every environment an autoscaling count in the service manifest (one that stays fixed is `count: { range: 1-1, cpu_percentage: 70 }`)',
+  BucketCleanerFunction: 'turn `http.public.access_logs` on in every environment manifest, or in none',
+  UniqueJSONValuesFunction: 'set `cdn` the same way in every environment manifest',
+  CertificateReplicatorFunction: 'set `cdn` the same way in every environment manifest',
+  NLBCertValidatorFunction: 'give the service the same `nlb` listeners in every environment',
+  NLBCustomDomainFunction: 'give the service the same `nlb.alias` in every environment',
+};
+
+/** How to make `name` rendered in every stack of its patch file. */
+export function renderEverywhereBy(name: string): string {
+  return EVERYWHERE_BY[name] ?? 'make the manifest key that renders it the same in every environment (imported `http.public.certificates` in all or none)';
+}
+
 /** Functions rendered in every one of the stacks (one patch file serves them all), and those only in some. */
 export function splitByStacks(perStack: Map<string, string[]>): { everywhere: string[]; somewhere: Map<string, string[]> } {
   const stacks = [...perStack.keys()];

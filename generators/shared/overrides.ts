@@ -4,7 +4,7 @@
  * the user may have extended: their own patches stay, ours follow the manifests.
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
-import { LAMBDA_RUNTIME, environmentFunctions, serviceFunctions, splitByStacks } from './lambdas.js';
+import { LAMBDA_RUNTIME, environmentFunctions, renderEverywhereBy, serviceFunctions, splitByStacks } from './lambdas.js';
 
 /** Copilot reads YAML patches from this file of an overrides folder (internal/pkg/override/patch.go). */
 export const PATCH_FILE = 'cfn.patches.yml';
@@ -73,7 +73,7 @@ export function updatePatchFile(target: OverrideTarget, mine: string | undefined
     ([name, stacks]) =>
       `${name} is rendered only for ${stacks.join(', ')}, and one patch file (${target.folder}/${PATCH_FILE}) serves ${target.appliesTo}: ` +
       `it cannot be patched there without breaking the others, so those stacks keep nodejs20.x and their deploy fails. ` +
-      `Make the manifest key that renders it the same in every environment.`,
+      `To patch it, ${renderEverywhereBy(name)}, then run copilot-django again.`,
   );
   if (cdkOverride) {
     if (everywhere.length > 0) notices.push(`${target.folder} holds a CDK override: set Runtime to ${LAMBDA_RUNTIME} there for ${everywhere.join(', ')} (no ${PATCH_FILE} was written, it would replace your override).`);
