@@ -24,7 +24,8 @@ const SUPERUSER = { DJANGO_SUPERUSER_USERNAME: 'admin', DJANGO_SUPERUSER_EMAIL: 
 function secretsFor(definition: TaskDefinition): Record<string, string> {
   const random = () => Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
   const values: Record<string, string> = { ...SUPERUSER, DJANGO_SECRET_KEY: random(), DJANGO_SUPERUSER_PASSWORD: random() };
-  const names = definition.containers.flatMap((container) => container.secrets);
+  // DB_SECRET is the database's own, handed over by simulation.startTask with the database it starts the task on.
+  const names = definition.containers.flatMap((container) => container.secrets).filter((name) => name !== 'DB_SECRET');
   for (const name of names) if (!values[name]) throw new Error(`the test has no value for the manifest's secret ${name}`);
   return Object.fromEntries(names.map((name) => [name, values[name]]));
 }

@@ -36,7 +36,9 @@ function secretsFor(definition: TaskDefinition): Record<string, string> {
     DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
     DJANGO_SUPERUSER_PASSWORD: 'bench-Password-1',
   };
-  return Object.fromEntries(definition.containers.flatMap((container) => container.secrets).map((name) => [name, values[name]]));
+  // DB_SECRET is the database's own, handed over by simulation.startTask with the database it starts the task on.
+  const names = definition.containers.flatMap((container) => container.secrets).filter((name) => name !== 'DB_SECRET');
+  return Object.fromEntries(names.map((name) => [name, values[name]]));
 }
 
 /** The public name a browser would use: the service's domain, or the load balancer's. */

@@ -76,8 +76,11 @@ export class Simulation {
       {
         definition: deployment.definition,
         images: deployment.images,
-        secrets: options.secrets,
-        addonSecrets: { DB_SECRET: options.database.secret },
+        // The database's JSON secret reaches the service through the manifest's `secrets: DB_SECRET: from_cfn`
+        // (the environment addon's export), or, for a database in the service stack, as Copilot's addon injection.
+        ...(declaresSecret(deployment.definition, 'DB_SECRET')
+          ? { secrets: { ...options.secrets, DB_SECRET: options.database.secret }, addonSecrets: {} }
+          : { secrets: options.secrets, addonSecrets: { DB_SECRET: options.database.secret } }),
         volumes: options.volumes,
         loadBalancerDns: deployment.loadBalancerDns,
       },
@@ -88,4 +91,9 @@ export class Simulation {
   teardown(): Promise<void> {
     return teardown();
   }
+}
+
+/** Whether a container of the task declares `name` among its secrets. */
+export function declaresSecret(definition: Deployment['definition'], name: string): boolean {
+  return definition.containers.some((container) => container.secrets.includes(name));
 }
