@@ -20,6 +20,7 @@ import { planContext } from '../shared/plan.js';
 import { rerunChanges } from '../shared/runbook.js';
 import { findWorkloadDatabase } from '../shared/database.js';
 import { PATCH_FILE, overrideTargets, updatePatchFile } from '../shared/overrides.js';
+import type { Manifest } from '../shared/copilot-manifest.js';
 
 export type Options = Generator['options'] & Partial<Record<QuestionName, unknown>> & { yes?: boolean; force?: boolean; 'remove-environments'?: boolean };
 
@@ -243,7 +244,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   private _writeFile(file: RenderedFile, base: string | undefined): void {
     const destination = this.destinationPath(file.destination);
     const mine = this._readIfExists(file.destination);
-    // As generated and nothing new: no merge, no write (an unchanged re-run parses no YAML).
+    // As generated and nothing new: no merge, no write.
     if (mine === file.contents) return;
     if (mine !== undefined && file.merge === 'yaml') {
       // The merge keeps every edit of the user's: its result needs no conflict question.
@@ -293,13 +294,9 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
    */
   private _writeRuntimeOverrides(): void {
     const { service } = this.answers;
-    const environments = new Map<string, Record<string, unknown>>();
-    for (const name of this._environmentsOnDisk()) {
-      const text = this._readIfExists(`copilot/environments/${name}/manifest.yml`);
-      if (text !== undefined) environments.set(name, (parse(text) as Record<string, unknown> | null) ?? {});
-    }
-    const serviceManifest = (parse(this._readIfExists(`copilot/${service}/manifest.yml`) ?? '{}') as Record<string, unknown> | null) ?? {};
-    for (const target of overrideTargets(service, serviceManifest, environments, this.answers.domain !== '')) {
+    const manifest = (path: string): Manifest => (parse(this._readIfExists(path) ?? '') as Manifest | null) ?? {};
+    const environments = new Map(this._environmentsOnDisk().map((name) => [name, manifest(`copilot/environments/${name}/manifest.yml`)]));
+    for (const target of overrideTargets(service, manifest(`copilot/${service}/manifest.yml`), environments, this.answers.domain !== '')) {
       const file = `${target.folder}/${PATCH_FILE}`;
       const mine = this._readIfExists(file);
       const cdkOverride = mine === undefined && this.fs.exists(this.destinationPath(target.folder, 'cdk.json'));

@@ -11,12 +11,11 @@
  * hold these rules to it.
  */
 
+import { isObject, manifestForEnvironment, type Manifest } from './copilot-manifest.js';
+
 /** The runtime every patched function runs on: their handlers are async and use the AWS SDK v3 the runtime ships. */
 export const LAMBDA_RUNTIME = 'nodejs24.x';
 
-type Manifest = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Manifest => typeof value === 'object' && value !== null && !Array.isArray(value);
 const present = (value: unknown): boolean => value !== undefined && value !== null && value !== false && !(isObject(value) && Object.keys(value).length === 0);
 
 /** The functions of an environment stack (`copilot env package`); `appDomain`: the application was created with a domain. */
@@ -38,20 +37,6 @@ export function environmentFunctions(manifest: Manifest, appDomain: boolean): st
     if (!cdnCertificate && !importedCertificates) functions.push('CertificateReplicatorFunction');
   }
   return functions.sort();
-}
-
-/** A manifest as Copilot applies it to one environment: `environments.<name>` merged over the top level. */
-export function manifestForEnvironment(manifest: Manifest, environment: string): Manifest {
-  const overrides = isObject(manifest.environments) ? manifest.environments[environment] : undefined;
-  return isObject(overrides) ? (mergeOver(manifest, overrides) as Manifest) : manifest;
-}
-
-function mergeOver(base: unknown, override: unknown): unknown {
-  if (override === undefined || override === null) return base;
-  if (!isObject(base) || !isObject(override)) return override;
-  const merged: Manifest = { ...base };
-  for (const [key, value] of Object.entries(override)) merged[key] = mergeOver(base[key], value);
-  return merged;
 }
 
 /** Copilot's count keys that make it render autoscaling (stack/transformers.go convertAutoscaling); `spot` turns it off. */

@@ -18,20 +18,21 @@ export function rerunSteps(context: TemplateContext, changes: RerunChanges): str
   return ['', 'Next, in AWS, for what this run changed:', formatRunbook(sections), ''].join('\n');
 }
 
+/** The capacity provider the answers move the service to. */
+const capacityOf = (answers: Answers) => (answers.spot ? 'Fargate Spot' : 'regular Fargate');
+
 /** A deployed service with Service Connect off moves between Fargate and Fargate Spot in place. */
 export function spotSwitchedDirectly(answers: Answers, environments: string[]): string {
-  const target = answers.spot ? 'Fargate Spot' : 'regular Fargate';
   return (
-    `Moving the deployed environment(s) ${environments.join(', ')} to ${target}: Service Connect is off for the service there, so one ` +
+    `Moving the deployed environment(s) ${environments.join(', ')} to ${capacityOf(answers)}: Service Connect is off for the service there, so one ` +
     `deploy does it: copilot svc deploy --name ${answers.service} --env <env> (or push to the environment's branch).`
   );
 }
 
 export function spotSwitchSteps(answers: Answers, environments: string[]): string {
-  const target = answers.spot ? 'Fargate Spot' : 'regular Fargate';
   return [
     '',
-    `Moving the deployed environment(s) ${environments.join(', ')} to ${target}. Copilot cannot switch a deployed`,
+    `Moving the deployed environment(s) ${environments.join(', ')} to ${capacityOf(answers)}. Copilot cannot switch a deployed`,
     'service while Service Connect is on (copilot-cli issues 4313, 5431), so it takes two deploys per environment:',
     `  1. copilot svc deploy --name ${answers.service} --env <env>   (the manifest now turns Service Connect off there)`,
     `  2. delete the \`network: connect: false\` override under environments.<env> in copilot/${answers.service}/manifest.yml,`,

@@ -3,6 +3,7 @@
  * `--remove-environments`), and which deployed environments change capacity provider (the two-step Spot switch).
  */
 import { parseDocument } from 'yaml';
+import { isObject, manifestForEnvironment, type Manifest } from './copilot-manifest.js';
 import { parseBranches } from './branches.js';
 import type { Answers } from './questions.js';
 
@@ -32,7 +33,7 @@ export function removedEnvironments(previous: Answers | undefined, answers: Answ
   return environmentNames(previous).filter((name) => !current.has(name));
 }
 
-type ServiceManifest = { network?: { connect?: unknown }; environments?: Record<string, { network?: { connect?: unknown } } | null> } | null;
+type ServiceManifest = { environments?: Record<string, { network?: { connect?: unknown } } | null> } | null;
 
 const parseManifest = (serviceManifest: string | undefined): ServiceManifest => (serviceManifest === undefined ? null : (parseDocument(serviceManifest).toJSON() as ServiceManifest));
 
@@ -41,13 +42,14 @@ function stillSwitching(manifest: ServiceManifest, names: string[]): string[] {
   return names.filter((name) => manifest?.environments?.[name]?.network?.connect === false);
 }
 
-/** Copilot turns Service Connect on for `connect: true` or a map of its settings (manifest ServiceConnectBoolOrArgs). */
-const connectOn = (connect: unknown) => connect === true || (typeof connect === 'object' && connect !== null && Object.keys(connect).length > 0);
-
-/** Whether Service Connect is on for the service in `environment`: its override there, else the top-level value. */
-export function serviceConnectOn(manifest: ServiceManifest, environment: string): boolean {
-  const override = manifest?.environments?.[environment]?.network?.connect;
-  return connectOn(override !== undefined && override !== null ? override : manifest?.network?.connect);
+/**
+ * Whether Service Connect is on for the service in `environment`, as Copilot applies the manifest there: `connect: true`
+ * or a map of its settings (manifest ServiceConnectBoolOrArgs).
+ */
+export function serviceConnectOn(manifest: Manifest | null, environment: string): boolean {
+  const network = manifestForEnvironment(manifest ?? {}, environment).network;
+  const connect = isObject(network) ? network.connect : undefined;
+  return connect === true || (isObject(connect) && Object.keys(connect).length > 0);
 }
 
 /**
