@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian programs the end-to-end tests run the generated project with:
-# nginx, gunicorn, Django 4.2 (bookworm-backports), psycopg2, PostgreSQL, shellcheck, wrk, gpg.
+# nginx, gunicorn, Django 4.2 (bookworm-backports), psycopg2, PostgreSQL, shellcheck, wrk, gpg, WhiteNoise.
 # Idempotent and quiet; needs root (or sudo). Usage: scripts/install-system-deps.sh
 set -euo pipefail
 
-packages=(nginx gunicorn python3-psycopg2 postgresql shellcheck wrk iproute2 util-linux curl gnupg)
+packages=(nginx gunicorn python3-psycopg2 postgresql shellcheck wrk iproute2 util-linux curl gnupg python3-whitenoise)
 backports_packages=(python3-django)
 
 sudo_cmd=()

@@ -40,6 +40,7 @@ const checks = {
   root: () => (process.getuid?.() === 0 ? 'root' : undefined),
   unshare: () => which('unshare'),
   gpg: () => which('gpg'),
+  whitenoise: () => (pythonHas('whitenoise') ? PYTHON : undefined),
 } satisfies Record<string, () => string | undefined>;
 
 export type Program = keyof typeof checks;

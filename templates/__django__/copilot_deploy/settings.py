@@ -43,8 +43,17 @@ if os.environ.get("DJANGO_STATIC_ROOT"):
     # spare nginx compressing them.
     _manifest_storage = "copilot_deploy.storage.CompressedManifestStaticFilesStorage"
     if django.VERSION >= (4, 2):
-        _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-        STORAGES = {"default": _default_storage, **_yours.get("STORAGES", {}), "staticfiles": {"BACKEND": _manifest_storage}}
+        # Django 4.2 and 5.0 refuse STORAGES next to the older STATICFILES_STORAGE or DEFAULT_FILE_STORAGE, and every
+        # upper-case name this module holds counts as set: your default file storage moves into STORAGES and the old
+        # names leave this module. Django 5.1 ignores DEFAULT_FILE_STORAGE, and so does this.
+        _your_storages = _yours.get("STORAGES", {})
+        _your_file_storage = _yours.get("DEFAULT_FILE_STORAGE") if django.VERSION < (5, 1) else None
+        _default_storage = _your_storages.get("default") or {
+            "BACKEND": _your_file_storage or "django.core.files.storage.FileSystemStorage"
+        }
+        STORAGES = {**_your_storages, "default": _default_storage, "staticfiles": {"BACKEND": _manifest_storage}}
+        globals().pop("STATICFILES_STORAGE", None)
+        globals().pop("DEFAULT_FILE_STORAGE", None)
     else:
         STATICFILES_STORAGE = _manifest_storage
 

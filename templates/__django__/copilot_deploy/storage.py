@@ -1,6 +1,8 @@
 """Static files storage: Django's hashed names, plus a gzip copy of each text file for nginx to send as it is."""
 import gzip
 import os
+import sys
+from urllib.parse import unquote, urlsplit
 
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 
@@ -10,15 +12,34 @@ COMPRESSIBLE = {".css", ".js", ".mjs", ".map", ".json", ".svg", ".txt", ".xml"}
 MIN_SIZE = 256
 
 
+class MissingStaticFile(ValueError):
+    """Django's "The file ... could not be found" error, knowing which file: `name`, a static file path."""
+
+    def __init__(self, message, name):
+        super().__init__(message)
+        self.name = name
+
+
 class CompressedManifestStaticFilesStorage(ManifestStaticFilesStorage):
     """ManifestStaticFilesStorage that also writes `<name>.gz` next to each CSS, JavaScript, SVG... file.
 
     nginx (gzip_static) sends the .gz copy to clients that accept gzip instead of compressing the file again on
     every request: compressing a stylesheet costs it more than sending it. The copies are made once, by the
     collectstatic of a deploy, at the highest level.
+
+    A stylesheet or script that names a file the project does not ship (a vendored bootstrap.min.css and its
+    sourceMappingURL, a url() to a font left out) does not fail collectstatic, as it does with Django's storage:
+    the reference stays as written, unhashed, and collectstatic says so on stderr. Only those references: a missing
+    file anywhere else (a template's {% static %}, at run time) fails as with Django's storage.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # (referring file, missing file) pairs collectstatic was told about.
+        self.missing_references = set()
+
     def post_process(self, paths, dry_run=False, **options):
+        self.missing_references = set()
         final_names = {}
         for name, hashed_name, processed in super().post_process(paths, dry_run, **options):
             if not isinstance(processed, Exception):
@@ -28,6 +49,40 @@ class CompressedManifestStaticFilesStorage(ManifestStaticFilesStorage):
             # Both names: templates link the hashed one, but the original stays reachable under its own.
             for name in {*paths, *final_names.values()}:
                 self.write_gzip_copy(name)
+
+    def hashed_name(self, name, content=None, filename=None):
+        try:
+            return super().hashed_name(name, content, filename)
+        except ValueError as error:
+            # Django names the file to hash `filename`, else `name`, as a URL path.
+            missing = urlsplit(unquote(filename or name)).path.strip()
+            if content is None and not self.exists(missing):
+                raise MissingStaticFile(str(error), missing) from None
+            raise
+
+    def url_converter(self, name, hashed_files, template=None):
+        """Django rewrites each reference in a collected file `name` to its hashed name with this converter."""
+        convert = super().url_converter(name, hashed_files, template)
+
+        def convert_or_keep(match):
+            try:
+                return convert(match)
+            except MissingStaticFile as missing:
+                self.warn_missing(name, missing.name)
+                # The whole reference as written (Django 4.2's `matched` group is empty for a CSS sourceMappingURL).
+                return match.group(0)
+
+        return convert_or_keep
+
+    def warn_missing(self, referrer, missing):
+        # Once per reference: Django converts a file's references again on each post-processing pass.
+        if (referrer, missing) in self.missing_references:
+            return
+        self.missing_references.add((referrer, missing))
+        sys.stderr.write(
+            f"Warning: {referrer} refers to {missing}, which is not among the static files: "
+            "the reference is left as written, unhashed.\n"
+        )
 
     def write_gzip_copy(self, name):
         if os.path.splitext(name)[1].lower() not in COMPRESSIBLE:
