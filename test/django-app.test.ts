@@ -28,6 +28,8 @@ const DEMO_ANSWERS = {
   spot: true,
   repository: 'https://github.com/example/demo',
   djangoDir: 'app',
+  settings: '',
+  wsgi: '',
 };
 
 const DEFAULT_CONTEXT: TemplateContext = planContext(DEMO_ANSWERS);

@@ -5,13 +5,12 @@
  * them: their files stay byte for byte, except the lines it appends to their requirements.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addRequirements, missingRequirements } from '../generators/shared/requirements.js';
-import { detectProject, findManagePyFolders } from '../generators/shared/detect.js';
+import { chooseSettings, chooseWsgi, detectProject, findManagePyFolders } from '../generators/shared/detect.js';
 import { describeWith, PYTHON } from './support/programs.js';
 import { listFiles, readText, readYaml, runApp, snapshot, temporaryFolder } from './support/generate.js';
-import { git, LAYOUTS, userRepository } from './support/existing-projects.js';
+import { git, LAYOUTS, startproject, userRepository } from './support/existing-projects.js';
 
 const FLAGS = { app: 'demo', domain: 'example.com', branches: 'develop:dev,main:prod', spot: true, repository: 'https://github.com/example/demo' };
 
@@ -43,17 +42,29 @@ describeWith(['django'])('an existing Django project', () => {
     let root: string;
     let before: Record<string, string>;
     let detected: ReturnType<typeof detectProject>;
+    let settings: ReturnType<typeof chooseSettings>;
+    let wsgi: ReturnType<typeof chooseWsgi>;
     beforeAll(async () => {
       root = userRepository(layout);
       before = snapshot(root);
       detected = detectProject(root, expected.dir);
+      settings = chooseSettings(join(root, expected.dir));
+      wsgi = chooseWsgi(join(root, expected.dir), settings.module!);
       await runApp({ yes: true, ...FLAGS }, { cwd: root });
     });
 
     test('is found: folder, settings, WSGI application, requirements', () => {
-      expect(detected).toMatchObject({ dir: expected.dir, baseSettingsModule: expected.settings, wsgiApplication: expected.wsgi });
+      expect(detected?.dir).toBe(expected.dir);
+      expect(settings.module).toBe(expected.settings);
+      expect(wsgi.application).toBe(expected.wsgi);
       expect(detected?.requirements?.file).toBe(expected.requirements);
-      expect(JSON.parse(readText(root, '.yo-rc.json'))['generator-copilot-django']).toMatchObject({ djangoDir: expected.dir, existingProject: true });
+      expect(JSON.parse(readText(root, '.yo-rc.json'))['generator-copilot-django']).toMatchObject({
+        djangoDir: expected.dir,
+        settings: expected.settings,
+        wsgi: expected.wsgi,
+        existingProject: true,
+        separateFiles: true,
+      });
     });
 
     test("the team's files are unchanged byte for byte, except lines appended to the requirements", () => {
@@ -73,12 +84,14 @@ describeWith(['django'])('an existing Django project', () => {
 
     test('the image, the manifest and compose follow their layout', () => {
       const prefix = expected.dir === '.' ? '' : `${expected.dir}/`;
-      const dockerfile = readText(root, `${prefix}Dockerfile`);
+      const dockerfile = readText(root, `${prefix}copilot_deploy/Dockerfile`);
       expect(dockerfile).toContain('DJANGO_SETTINGS_MODULE=copilot_deploy.settings');
       expect(dockerfile).toContain(`"${expected.wsgi}"`);
       if (expected.requirements) expect(dockerfile).toMatch(new RegExp(`pip install --no-cache-dir -r ${expected.requirements.replace('.', '\\.')}`));
       const manifest = readYaml(root, 'copilot/django/manifest.yml');
-      expect(manifest.image.build).toEqual({ dockerfile: `${prefix}Dockerfile`, context: expected.dir });
+      expect(manifest.image.build).toEqual({ dockerfile: `${prefix}copilot_deploy/Dockerfile`, context: expected.dir });
+      expect(manifest.sidecars.nginx.image.build).toEqual({ dockerfile: 'copilot/django/nginx/Dockerfile', context: 'copilot/django/nginx' });
+      expect(readYaml(root, 'docker-compose.copilot.yml').services.django.build).toEqual({ context: expected.dir === '.' ? '.' : `./${expected.dir}`, dockerfile: 'copilot_deploy/Dockerfile' });
       expect(readText(root, `${prefix}copilot_deploy/settings.py`)).toContain(`from ${expected.settings} import *`);
     });
 
@@ -112,10 +125,7 @@ describeWith(['django'])('an existing Django project', () => {
 describe('finding the project', () => {
   test('several manage.py: --yes is refused naming --django-dir; the flag chooses', async () => {
     const root = temporaryFolder();
-    for (const folder of ['web', 'worker']) {
-      mkdirSync(join(root, folder));
-      writeFileSync(join(root, folder, 'manage.py'), "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n");
-    }
+    for (const folder of ['web', 'worker']) startproject('config', join(root, folder));
     expect(findManagePyFolders(root)).toEqual(['web', 'worker']);
     await expect(runApp({ yes: true, ...FLAGS }, { cwd: root })).rejects.toThrow('--yes cannot choose --django-dir: several folders hold a manage.py (web, worker). Pass --django-dir.');
     await expect(runApp({ yes: true, ...FLAGS, 'django-dir': 'api' }, { cwd: root })).rejects.toThrow('--django-dir "api" is refused: it must be the folder holding manage.py (found: web, worker).');
@@ -125,10 +135,7 @@ describe('finding the project', () => {
 
   test('interactive, several manage.py: the folder is asked', async () => {
     const root = temporaryFolder();
-    for (const folder of ['web', 'worker']) {
-      mkdirSync(join(root, folder));
-      writeFileSync(join(root, folder, 'manage.py'), "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n");
-    }
+    for (const folder of ['web', 'worker']) startproject('config', join(root, folder));
     const result = await runApp({ ...FLAGS, service: 'django' }, { cwd: root, answers: { djangoDir: 'worker' } });
     expect(result.askedQuestions.map((question) => question.name)).toEqual(['djangoDir']);
   });

@@ -66,7 +66,7 @@ describe('yo copilot-django --yes with the demo flags', () => {
 
   test('stores the answers, and no secret, in .yo-rc.json', () => {
     const stored = JSON.parse(readText(folder, '.yo-rc.json'))['generator-copilot-django'];
-    expect(stored).toEqual({ ...DEMO_FLAGS, service: 'django', djangoDir: 'app', environmentDatabase: true });
+    expect(stored).toEqual({ ...DEMO_FLAGS, service: 'django', djangoDir: 'app', settings: '', wsgi: '', environmentDatabase: true });
     expect(readText(folder, '.yo-rc.json')).not.toMatch(/password|secret/i);
   });
 

@@ -5,11 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import Generator from 'yeoman-generator';
 import { AnswersError, promptValidator, readStoredAnswers, readStoredState, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
 import { flagOf, questions, type Answers, type DefaultsContext, type QuestionName } from '../shared/questions.js';
-import { detectProject, findManagePyFolders, type ExistingProject } from '../shared/detect.js';
+import { checkWsgi, chooseSettings, chooseWsgi, detectProject, findManagePyFolders, moduleFile, OLDEST_DJANGO, tooOldDjango, type ExistingProject, type SettingsChoice } from '../shared/detect.js';
 import { addRequirements, missingRequirements, requirementsWithIncludes } from '../shared/requirements.js';
 import { appendMissingLines, decideText, mergeYaml } from '../shared/merge.js';
 import { renderProject, type RenderedFile } from '../shared/render.js';
@@ -71,7 +72,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     this.storedRaw = readStoredAnswers(stored);
     const state = readStoredState(stored);
     try {
-      this.previous = { answers: validateAnswers(this.storedRaw, () => 'stored'), state };
+      // Runs before --settings and --wsgi existed stored neither: the project was detected then, as it is now.
+      this.previous = { answers: validateAnswers({ settings: '', wsgi: '', ...this.storedRaw }, () => 'stored'), state };
     } catch {
       // A broken stored answer is refused when it is used (--yes), and is no merge base: nothing was written from it.
       this.previous = undefined;
@@ -96,23 +98,48 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     const serviceManifest = this._readIfExists(`copilot/${this.answers.service}/manifest.yml`);
     const spot = planSpotSwitch(this.previous?.answers, this.previous?.state ?? NO_STATE, this.answers, serviceManifest);
     this.workloadDatabase = findWorkloadDatabase(this.destinationRoot(), this.answers.service);
-    this.state = { ...spot.state, existingProject, environmentDatabase: this.workloadDatabase === undefined };
+    const separateFiles = existingProject && (this.previous ? this.previous.state.separateFiles : true);
+    this.state = { ...spot.state, existingProject, environmentDatabase: this.workloadDatabase === undefined, separateFiles };
     this.switchingNow = spot.switchingNow;
     this.switchedDirectly = spot.switchedDirectly;
   }
 
-  /** Whether the team's own Django project is deployed (decided by the first run, kept by re-runs). */
+  /**
+   * Whether the team's own Django project is deployed (decided by the first run, kept by re-runs), and which one:
+   * the settings module and WSGI application must be in the repository, the Django release one the settings support.
+   */
   private _detectProject(): boolean {
-    const { djangoDir } = this.answers;
-    this.project = detectProject(this.destinationRoot(), djangoDir);
-    const existing = this.previous ? this.previous.state.existingProject : this.project !== undefined;
-    if (existing && !this.project) {
+    const { djangoDir, settings, wsgi } = this.answers;
+    const found = detectProject(this.destinationRoot(), djangoDir);
+    const existing = this.previous ? this.previous.state.existingProject : found !== undefined;
+    if (existing && !found) {
       throw new AnswersError(`--django-dir ${JSON.stringify(djangoDir)} is refused: it must be the folder holding the project's manage.py, and ${djangoDir}/manage.py is missing.`);
     }
     const elsewhere = findManagePyFolders(this.destinationRoot()).filter((folder) => folder !== djangoDir);
     if (!existing && !this.previous && elsewhere.length > 0) {
       throw new AnswersError(`--django-dir ${JSON.stringify(djangoDir)} is refused: it must be the folder holding manage.py (found: ${elsewhere.join(', ')}).`);
     }
+    if (!existing || !found) {
+      for (const [flag, value] of [['settings', settings], ['wsgi', wsgi]] as const) {
+        if (value !== '') throw new AnswersError(`--${flag} ${JSON.stringify(value)} is refused: it names a module of an existing Django project, and this run writes a new one in ${djangoDir}/.`);
+      }
+      return existing;
+    }
+    const projectDir = this.destinationPath(djangoDir);
+    const within = (module: string) => `${djangoDir === '.' ? '' : `${djangoDir}/`}${module.split('.').join('/')}`;
+    if (settings === '') throw new AnswersError(`--settings is needed: ${chooseSettings(projectDir).doubt ?? 'no settings module was chosen'}. Pass --settings.`);
+    if (!moduleFile(projectDir, settings)) {
+      throw new AnswersError(`--settings ${JSON.stringify(settings)} is refused: it must be a settings module the repository holds, and neither ${within(settings)}.py nor ${within(settings)}/__init__.py exists.`);
+    }
+    if (wsgi === '') throw new AnswersError(`--wsgi is needed: ${chooseWsgi(projectDir, settings).doubt ?? 'no WSGI application was chosen'}. Pass --wsgi.`);
+    const wsgiProblem = checkWsgi(projectDir, wsgi);
+    if (wsgiProblem) throw new AnswersError(`--wsgi ${JSON.stringify(wsgi)} is refused: it must name a WSGI application the repository defines, and ${wsgiProblem}.`);
+    if (tooOldDjango(found.djangoVersion)) {
+      throw new AnswersError(
+        `Django ${found.djangoVersion} (${djangoDir === '.' ? '' : `${djangoDir}/`}${found.requirements?.file}) is refused: the deployment settings need Django ${OLDEST_DJANGO} or newer. Upgrade Django first.`,
+      );
+    }
+    this.project = { ...found, baseSettingsModule: settings, wsgiApplication: wsgi };
     return existing;
   }
 
@@ -128,6 +155,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     if (this.state.spotSwitch.length > 0) this.config.set('spotSwitch', this.state.spotSwitch);
     else this.config.delete('spotSwitch');
     if (this.state.existingProject) this.config.set('existingProject', true);
+    if (this.state.separateFiles) this.config.set('separateFiles', true);
     if (this.state.environmentDatabase) this.config.set('environmentDatabase', true);
     else this.config.delete('environmentDatabase');
   }
@@ -142,6 +170,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
           `requirements ${requirements ? `${prefix}${requirements.file}` : `none (wrote ${prefix}requirements.txt)`}. Deployment notes: copilot/README.md.`,
       );
     }
+    if (this.state.separateFiles && !this.previous) this.log(this._separateFilesNote());
     if (this.addedRequirements.length > 0) this.log(`Added to your requirements: ${this.addedRequirements.join(', ')}.`);
     if (this.keptConflicts.length > 0) {
       this.log(
@@ -167,11 +196,31 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     }
   }
 
-  /** Flags, then (with --yes) stored answers and defaults, then prompts for the rest. */
+  /** Where the deployment's files went, and which files of the team's they leave alone. */
+  private _separateFilesNote(): string {
+    const context = planContext(this.answers, this.state, this.project);
+    const theirs = [
+      `${context.djangoPrefix}Dockerfile`,
+      `${context.djangoPrefix}entrypoint.sh`,
+      `${context.djangoPrefix}.dockerignore`,
+      'nginx/',
+      ...['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'],
+    ].filter((path) => existsSync(this.destinationPath(path)));
+    return (
+      `The deployment builds ${context.deployPrefix}Dockerfile (with its entrypoint.sh, gunicorn.conf.py and Dockerfile.dockerignore) and ` +
+      `${context.nginxDir}/; ${context.composeFile} runs the same task locally.` +
+      (theirs.length > 0 ? ` Your ${theirs.join(', ')} stay as they are, unused by the deployment.` : '')
+    );
+  }
+
+  /**
+   * Flags, then (with --yes) stored answers and defaults, then prompts, in the questions' order: a later default
+   * (the WSGI application) may depend on an earlier answer (the settings module).
+   */
   protected async _collectAnswers(): Promise<RawAnswers> {
     const raw: RawAnswers = {};
     const unanswered = [];
-    const context = this._defaultsContext();
+    const context = this._defaultsContext(raw);
     for (const question of questions) {
       const fromFlag = (this.options as Record<string, unknown>)[flagOf(question)];
       const stored = this.storedRaw[question.name];
@@ -188,35 +237,60 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       } else if (this.options.yes || !asked) {
         raw[question.name] = question.default(context);
         this.sources[question.name] = 'default';
-      } else {
+      } else if (!this._canPrompt()) {
         unanswered.push(question);
+      } else {
+        if (question.askReason) this.log(`${reason[0].toUpperCase()}${reason.slice(1)}.`);
+        raw[question.name] = await this._ask(question, this.storedRaw[question.name] ?? question.default(context));
+        this.sources[question.name] = 'prompt';
       }
     }
-    if (unanswered.length > 0 && !this._canPrompt()) {
+    if (unanswered.length > 0) {
       throw new AnswersError(
         `No terminal to ask on, and no answer for ${unanswered.map((question) => `--${flagOf(question)}`).join(', ')}: pass those flags, or --yes to take the stored answers and the defaults.`,
       );
     }
-    for (const question of unanswered) {
-      const suggested = this.storedRaw[question.name] ?? question.default(context);
-      const validate = promptValidator(question);
-      const response = await this.prompt<Record<string, unknown>>(
-        question.type === 'boolean'
-          ? [{ type: 'confirm', name: question.name, message: question.message, default: Boolean(suggested) }]
-          : [{ type: 'input', name: question.name, message: question.message, default: String(suggested), validate }],
-      );
-      raw[question.name] = response[question.name];
-      this.sources[question.name] = 'prompt';
-    }
     return raw;
   }
 
-  private _defaultsContext(): DefaultsContext {
+  private async _ask(question: (typeof questions)[number], suggested: unknown): Promise<unknown> {
+    const validate = promptValidator(question);
+    const response = await this.prompt<Record<string, unknown>>(
+      question.type === 'boolean'
+        ? [{ type: 'confirm', name: question.name, message: question.message, default: Boolean(suggested) }]
+        : [{ type: 'input', name: question.name, message: question.message, default: String(suggested), validate }],
+    );
+    return response[question.name];
+  }
+
+  /** Defaults read the answers given so far (`raw`, normalised as validation will). */
+  private _defaultsContext(raw: RawAnswers): DefaultsContext {
     let folders: string[] | undefined;
+    const answer = (name: 'djangoDir' | 'settings'): string => {
+      const question = questions.find((entry) => entry.name === name)!;
+      const value = raw[name];
+      return typeof value === 'string' ? (question.normalize as (text: string) => string)(value) : '';
+    };
+    /** The team's project folder, when the answered --django-dir holds one (a new project of ours does not count). */
+    const teamProject = (): string | undefined => {
+      if (this.previous && !this.previous.state.existingProject) return undefined;
+      const folder = this.destinationPath(answer('djangoDir') || '.');
+      return existsSync(join(folder, 'manage.py')) ? folder : undefined;
+    };
+    const settingsChoice = (): SettingsChoice | undefined => {
+      const folder = teamProject();
+      return folder ? chooseSettings(folder) : undefined;
+    };
     return {
       destinationRoot: this.destinationRoot(),
       gitOrigin: () => this._gitOrigin(),
       managePyFolders: () => (folders ??= findManagePyFolders(this.destinationRoot())),
+      settingsChoice,
+      wsgiChoice: () => {
+        const folder = teamProject();
+        const settings = answer('settings') || settingsChoice()?.module;
+        return folder && settings ? chooseWsgi(folder, settings) : undefined;
+      },
     };
   }
 

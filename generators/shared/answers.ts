@@ -90,5 +90,9 @@ export function readStoredState(stored: Record<string, unknown>): RunState {
   if (typeof environmentDatabase !== 'boolean') {
     throw new AnswersError('.yo-rc.json is refused: "environmentDatabase" must be true or false. Fix or delete it and run again.');
   }
-  return { spotSwitch, existingProject, environmentDatabase };
+  const separateFiles = stored.separateFiles ?? false;
+  if (typeof separateFiles !== 'boolean') {
+    throw new AnswersError('.yo-rc.json is refused: "separateFiles" must be true or false. Fix or delete it and run again.');
+  }
+  return { spotSwitch, existingProject, environmentDatabase, separateFiles };
 }

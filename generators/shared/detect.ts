@@ -1,22 +1,21 @@
 /**
- * Finds the Django project a team already has: `manage.py` at the root or one folder down, the settings module it
- * names, the WSGI application, the requirements and the Django version. Reads files only; never changes them.
+ * Finds the Django project a team already has: `manage.py` at the root or one folder down, the settings modules its
+ * entry points name, the WSGI application, the requirements and the Django release. Reads files only; never changes them.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
+import { requirementsWithIncludes } from './requirements.js';
 
 export interface ExistingProject {
   /** Folder holding manage.py, relative to the repository root ('.' for the root). */
   dir: string;
-  /** DJANGO_SETTINGS_MODULE as manage.py sets it. */
-  settingsModule: string;
-  /** The module the deployment settings import: a production module next to it when there is one. */
+  /** The team's settings module the deployment settings import (`--settings`; chooseSettings). */
   baseSettingsModule: string;
-  /** gunicorn's `module:callable`. */
+  /** gunicorn's `module:callable` (`--wsgi`; chooseWsgi). */
   wsgiApplication: string;
   /** Relative to `dir`; undefined when the project has none (ours is written then). */
   requirements?: { file: string; kind: 'txt' | 'pyproject' };
-  /** From the requirements' Django pin, e.g. "4.2"; undefined when unpinned. */
+  /** The Django release the requirements pin or allow at newest, e.g. "4.2" (djangoRelease); undefined when unpinned. */
   djangoVersion?: string;
 }
 
@@ -32,45 +31,131 @@ export function findManagePyFolders(root: string): string[] {
   return found;
 }
 
-const SETTINGS_IN_MANAGE = /DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z_][\w.]*)["']/;
+/** A dotted module name in a string literal: `'shop.settings.production'`. */
+const MODULE_LITERAL = /(["'])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\1/g;
 const WSGI_IN_SETTINGS = /^WSGI_APPLICATION\s*=\s*["']([A-Za-z_][\w.]*)["']/m;
+/** A settings module's last part that says production: production, prod, prod_settings, settings_production. */
+const PRODUCTION_NAME = /^(?:prod|production)(?:_|$)|_(?:prod|production)$/;
+/** What a settings module holds and other modules do not. */
+const LOOKS_LIKE_SETTINGS = /^(?:INSTALLED_APPS|DATABASES|SECRET_KEY|ROOT_URLCONF|MIDDLEWARE)\s*[=+]|^from\s+\.?[\w.]*\s+import\s+\*/m;
 
-function moduleFile(projectDir: string, module: string): string | undefined {
+/** The file of a module inside the project, or undefined when the repository has no such module. */
+export function moduleFile(projectDir: string, module: string): string | undefined {
   const base = join(projectDir, ...module.split('.'));
   if (existsSync(`${base}.py`)) return `${base}.py`;
   if (existsSync(join(base, '__init__.py'))) return join(base, '__init__.py');
   return undefined;
 }
 
-/** In a settings package (settings/base.py, settings/production.py), deploy from the production module. */
-function productionSettings(projectDir: string, settingsModule: string): string {
-  const parent = settingsModule.split('.').slice(0, -1).join('.');
-  const candidates = [settingsModule, parent].filter(Boolean);
-  for (const packageModule of candidates) {
-    const file = moduleFile(projectDir, packageModule);
-    if (!file?.endsWith('__init__.py')) continue;
+/** Python source without its comment lines: a module named in a comment is no candidate. */
+const withoutComments = (text: string) => text.replace(/^\s*#.*$/gm, '');
+
+/** manage.py, and the wsgi.py and asgi.py of the packages next to it: the files that name the settings module. */
+function entryFiles(projectDir: string): string[] {
+  const files = [join(projectDir, 'manage.py')];
+  for (const entry of readdirSync(projectDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith('.') || SKIPPED_FOLDERS.has(entry.name)) continue;
+    for (const name of ['wsgi.py', 'asgi.py']) {
+      if (existsSync(join(projectDir, entry.name, name))) files.push(join(projectDir, entry.name, name));
+    }
+  }
+  return files;
+}
+
+/** In a settings package (settings/base.py, settings/production.py), the production module next to `module`. */
+function productionSibling(projectDir: string, module: string): string | undefined {
+  const parent = module.split('.').slice(0, -1).join('.');
+  for (const packageModule of [module, parent].filter(Boolean)) {
+    if (!moduleFile(projectDir, packageModule)?.endsWith('__init__.py')) continue;
     for (const name of ['production', 'prod']) {
       if (moduleFile(projectDir, `${packageModule}.${name}`)) return `${packageModule}.${name}`;
     }
   }
-  return settingsModule;
+  return undefined;
 }
 
-/** WSGI_APPLICATION from the settings (or a sibling module of a settings package), else `<package>/wsgi.py`. */
-function wsgiApplication(projectDir: string, settingsModule: string): string {
-  const file = moduleFile(projectDir, settingsModule);
-  const folder = file ? dirname(file) : undefined;
-  const candidates = [file, ...(folder && file?.endsWith('__init__.py') ? readdirSync(folder).filter((name) => name.endsWith('.py')).map((name) => join(folder, name)) : [])];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    const match = WSGI_IN_SETTINGS.exec(readFileSync(candidate, 'utf8'));
-    if (match) {
-      const parts = match[1].split('.');
-      return `${parts.slice(0, -1).join('.')}:${parts[parts.length - 1]}`;
+export interface SettingsChoice {
+  /** The settings module to deploy, when the repository decides it. */
+  module?: string;
+  /** The settings modules that manage.py, wsgi.py or asgi.py name and the repository holds, with production siblings. */
+  candidates: string[];
+  /** Why the run cannot choose: asked at the prompt, refused under --yes. */
+  doubt?: string;
+}
+
+/**
+ * The settings module to deploy. Only modules the repository holds are candidates: those named in manage.py, wsgi.py
+ * or asgi.py (however the code picks between them), and the production module of a settings package. One candidate,
+ * or one production module among them, decides; anything else is a doubt.
+ */
+export function chooseSettings(projectDir: string): SettingsChoice {
+  const named = new Set<string>();
+  for (const file of entryFiles(projectDir)) {
+    if (!existsSync(file)) continue;
+    for (const match of withoutComments(readFileSync(file, 'utf8')).matchAll(MODULE_LITERAL)) {
+      const module = match[2];
+      const path = moduleFile(projectDir, module);
+      if (!path) continue;
+      if (!/settings/i.test(module) && !LOOKS_LIKE_SETTINGS.test(readFileSync(path, 'utf8'))) continue;
+      named.add(module);
     }
   }
-  const topPackage = settingsModule.split('.')[0];
-  return `${topPackage}.wsgi:application`;
+  const candidates = [...named];
+  for (const module of named) {
+    const production = productionSibling(projectDir, module);
+    if (production && !candidates.includes(production)) candidates.push(production);
+  }
+  candidates.sort();
+  const production = candidates.filter((module) => PRODUCTION_NAME.test(module.split('.').pop()!));
+  if (production.length === 1) return { module: production[0], candidates };
+  if (candidates.length === 1) return { module: candidates[0], candidates };
+  if (candidates.length === 0) {
+    return { candidates, doubt: 'manage.py, wsgi.py and asgi.py name no settings module that the repository holds' };
+  }
+  return { candidates, doubt: `manage.py, wsgi.py and asgi.py name several settings modules (${candidates.join(', ')}) and not one production module among them` };
+}
+
+export interface WsgiChoice {
+  /** gunicorn's `module:callable`. */
+  application?: string;
+  doubt?: string;
+}
+
+/** `module:callable` of an existing module that defines the callable; else why not. */
+export function checkWsgi(projectDir: string, application: string): string | undefined {
+  const [module, callable] = application.split(':');
+  const file = moduleFile(projectDir, module);
+  if (!file) return `the repository holds no module ${module}`;
+  const defines = new RegExp(`^(?:${callable}\\s*=|def\\s+${callable}\\b)`, 'm');
+  return defines.test(readFileSync(file, 'utf8')) ? undefined : `${module} defines no ${callable}`;
+}
+
+/**
+ * The WSGI application gunicorn runs: WSGI_APPLICATION of the settings (or of a module of their settings package),
+ * else the one wsgi.py next to manage.py. Only an application the repository defines.
+ */
+export function chooseWsgi(projectDir: string, settingsModule: string): WsgiChoice {
+  const file = moduleFile(projectDir, settingsModule);
+  const folder = file ? dirname(file) : undefined;
+  const inPackage = folder !== undefined && (file!.endsWith('__init__.py') || existsSync(join(folder, '__init__.py')));
+  const settingsFiles = [file, ...(inPackage ? readdirSync(folder).filter((name) => name.endsWith('.py')).sort().map((name) => join(folder, name)) : [])];
+  for (const candidate of settingsFiles) {
+    if (!candidate) continue;
+    const match = WSGI_IN_SETTINGS.exec(readFileSync(candidate, 'utf8'));
+    if (!match) continue;
+    const parts = match[1].split('.');
+    const application = `${parts.slice(0, -1).join('.')}:${parts[parts.length - 1]}`;
+    if (!checkWsgi(projectDir, application)) return { application };
+  }
+  const wsgiFiles = entryFiles(projectDir).filter((path) => path.endsWith('wsgi.py'));
+  const applications = wsgiFiles.map((path) => `${basename(dirname(path))}.wsgi:application`).filter((application) => !checkWsgi(projectDir, application));
+  if (applications.length === 1) return { application: applications[0] };
+  return {
+    doubt:
+      applications.length === 0
+        ? `neither ${settingsModule} (WSGI_APPLICATION) nor a wsgi.py next to manage.py names a WSGI application the repository defines`
+        : `several wsgi.py define an application (${applications.join(', ')}) and ${settingsModule} sets no WSGI_APPLICATION`,
+  };
 }
 
 function findRequirements(projectDir: string): ExistingProject['requirements'] {
@@ -86,22 +171,79 @@ function findRequirements(projectDir: string): ExistingProject['requirements'] {
   return undefined;
 }
 
-const DJANGO_PIN = /^\s*["']?django\s*(?:\[[^\]]*\])?\s*(?:==|~=|>=)\s*(\d+\.\d+)/im;
+/** Django releases, oldest first, with the newest Python each supports that the slim bookworm images carry. */
+export const DJANGO_PYTHON: ReadonlyArray<readonly [django: string, python: string]> = [
+  ['2.2', '3.9'],
+  ['3.0', '3.9'],
+  ['3.1', '3.9'],
+  ['3.2', '3.10'],
+  ['4.0', '3.10'],
+  ['4.1', '3.11'],
+  ['4.2', '3.12'],
+  ['5.0', '3.12'],
+  ['5.1', '3.12'],
+  ['5.2', '3.12'],
+];
+/** The oldest Django the deployment settings run on. */
+export const OLDEST_DJANGO = DJANGO_PYTHON[0][0];
 
-export function detectProject(root: string, dir: string): ExistingProject | undefined {
+const DJANGO_REQUIREMENT = /^\s*["']?django\s*(?:\[[^\]]*\])?\s*((?:(?:==|~=|>=|<=|!=|<|>)\s*[\d.*]+\s*,?\s*)+)/im;
+const SPECIFIER = /(==|~=|>=|<=|!=|<|>)\s*(\d+)(?:\.(\d+|\*))?(?:\.(\d+|\*))?/g;
+
+const release = (version: string) => version.split('.').map(Number) as [number, number];
+const compare = ([a, b]: [number, number], [c, d]: [number, number]) => a - c || b - d;
+
+/**
+ * The Django release (major.minor) a requirement pins or allows at newest: `Django==3.2.25` → 3.2, `Django>=4.2,<5.0`
+ * → 4.2, `Django<3` → 2.2, `Django~=4.1.0` → 4.1. Undefined when the requirements name no Django version.
+ */
+export function djangoRelease(requirements: string): string | undefined {
+  const requirement = DJANGO_REQUIREMENT.exec(requirements)?.[1];
+  if (!requirement) return undefined;
+  const checks: Array<(version: [number, number]) => boolean> = [];
+  let exact: string | undefined;
+  for (const [, operator, majorText, minorText, patchText] of requirement.matchAll(SPECIFIER)) {
+    const major = Number(majorText);
+    const wildcardMajor = minorText === '*' || minorText === undefined;
+    const version: [number, number] = [major, wildcardMajor ? 0 : Number(minorText)];
+    const patch = patchText === undefined || patchText === '*' ? 0 : Number(patchText);
+    if (operator === '==' && wildcardMajor) checks.push(([a]) => a === major);
+    else if (operator === '==') {
+      exact = `${version[0]}.${version[1]}`;
+      checks.push((candidate) => compare(candidate, version) === 0);
+    } else if (operator === '~=') {
+      // ~=4.2 allows 4.x from 4.2; ~=4.2.1 allows 4.2.x from 4.2.1.
+      checks.push((candidate) => compare(candidate, version) >= 0 && (patchText === undefined ? candidate[0] === major : compare(candidate, version) === 0));
+    } else if (operator === '>=' || operator === '>') checks.push((candidate) => compare(candidate, version) >= 0);
+    else if (operator === '<=') checks.push((candidate) => compare(candidate, version) <= 0);
+    // <4.2.5 still allows 4.2.0 to 4.2.4; <4.2 does not allow 4.2.
+    else if (operator === '<') checks.push((candidate) => (patch > 0 ? compare(candidate, version) <= 0 : compare(candidate, version) < 0));
+  }
+  const allowed = DJANGO_PYTHON.map(([django]) => django).filter((django) => checks.every((check) => check(release(django))));
+  return allowed.pop() ?? exact;
+}
+
+/** The Python image for a Django release: the newest Python that release supports (3.12 when unknown or newer). */
+export function pythonImageFor(django: string | undefined): string {
+  const known = DJANGO_PYTHON.find(([version]) => version === django);
+  const newest = django !== undefined && compare(release(django), release(DJANGO_PYTHON[DJANGO_PYTHON.length - 1][0])) > 0;
+  const python = known?.[1] ?? (newest || django === undefined ? DJANGO_PYTHON[DJANGO_PYTHON.length - 1][1] : DJANGO_PYTHON[0][1]);
+  return `python:${python}-slim-bookworm`;
+}
+
+/** A Django release older than the deployment settings support. */
+export function tooOldDjango(django: string | undefined): boolean {
+  return django !== undefined && compare(release(django), release(OLDEST_DJANGO)) < 0;
+}
+
+/**
+ * The team's project in `dir`: its requirements and Django release. The settings module and WSGI application are
+ * answers (`--settings`, `--wsgi`), defaulted from chooseSettings and chooseWsgi, and joined in by the generator.
+ */
+export function detectProject(root: string, dir: string): Omit<ExistingProject, 'baseSettingsModule' | 'wsgiApplication'> | undefined {
   const projectDir = join(root, dir);
-  const managePy = join(projectDir, 'manage.py');
-  if (!existsSync(managePy)) return undefined;
-  const match = SETTINGS_IN_MANAGE.exec(readFileSync(managePy, 'utf8'));
-  const settingsModule = match?.[1] ?? 'config.settings';
+  if (!existsSync(join(projectDir, 'manage.py'))) return undefined;
   const requirements = findRequirements(projectDir);
-  const requirementsText = requirements ? readFileSync(join(projectDir, requirements.file), 'utf8') : '';
-  return {
-    dir,
-    settingsModule,
-    baseSettingsModule: productionSettings(projectDir, settingsModule),
-    wsgiApplication: wsgiApplication(projectDir, settingsModule),
-    requirements,
-    djangoVersion: DJANGO_PIN.exec(requirementsText)?.[1],
-  };
+  const requirementsText = requirements ? requirementsWithIncludes(join(projectDir, requirements.file)) : '';
+  return { dir, requirements, djangoVersion: djangoRelease(requirementsText) };
 }

@@ -92,7 +92,20 @@ const groups: FileGroup[] = [
   },
 ];
 
+/** A team's project: the templates whose output would collide with the team's files, and where they go instead. */
+const SEPARATE: Array<[template: RegExp, destination: (context: TemplateContext) => string]> = [
+  [/^__django__\/(Dockerfile|entrypoint\.sh|gunicorn\.conf\.py)$/, () => '__django__/copilot_deploy/$1'],
+  // BuildKit reads `<Dockerfile>.dockerignore` next to the Dockerfile instead of the context's .dockerignore.
+  [/^__django__\/\.dockerignore$/, () => '__django__/copilot_deploy/Dockerfile.dockerignore'],
+  [/^nginx\//, (context) => `${context.nginxDir}/`],
+  [/^docker-compose\.yml$/, (context) => context.composeFile],
+];
+
 function destinationOf(template: string, context: TemplateContext, environment?: EnvironmentPlan): string {
+  if (context.separateFiles) {
+    const rule = SEPARATE.find(([pattern]) => pattern.test(template));
+    if (rule) template = template.replace(rule[0], rule[1](context));
+  }
   let destination = template
     .replace(/^__django__\//, context.djangoDir === '.' ? '' : `${context.djangoDir}/`)
     .replace('__service__', context.service)

@@ -7,7 +7,7 @@ import { LAMBDA_RUNTIME } from './lambdas.js';
 import type { Answers } from './questions.js';
 import { parseRepository, type SourceProvider } from './repository.js';
 import { NO_STATE, type RunState } from './rerun.js';
-import type { ExistingProject } from './detect.js';
+import { pythonImageFor, type ExistingProject } from './detect.js';
 import { databaseCapacity, planDatabase, type DatabasePlan } from './database.js';
 
 /** The last AWS Copilot CLI release (support ended 2026-06-12); pipelines install exactly this one. */
@@ -63,6 +63,16 @@ export interface TemplateContext {
   /** The Django image's build context and Dockerfile, relative to the repository root. */
   djangoContext: string;
   djangoDockerfile: string;
+  /** A team's project: the deployment's files live apart from theirs (RunState.separateFiles). */
+  separateFiles: boolean;
+  /** Folder of the Django image's Dockerfile, entrypoint.sh and gunicorn.conf.py, from the repository root. */
+  deployPrefix: string;
+  /** The same folder inside the image, relative to its WORKDIR /app: '' or `copilot_deploy/`. */
+  imageDeployDir: string;
+  /** The nginx sidecar's build context, from the repository root. */
+  nginxDir: string;
+  /** The local stand-in of the task. */
+  composeFile: string;
   staticRoot: string;
   staticUrl: string;
   staticVolume: string;
@@ -107,13 +117,6 @@ const PRODUCTION = /^(prod|production|prd|live)(-|$)/;
 /** CodeStar connection names are at most 32 characters. */
 const CONNECTION_NAME_MAX = 32;
 
-/** Python 3.12 runs Django 4.2 to 5.2; older Django releases stop at Python 3.10. */
-function pythonImageFor(djangoVersion: string | undefined): string {
-  const [major, minor] = (djangoVersion ?? '5.2').split('.').map(Number);
-  const python = major > 4 || (major === 4 && minor >= 2) ? '3.12' : '3.10';
-  return `python:${python}-slim-bookworm`;
-}
-
 function planEnvironments(answers: Answers, state: RunState = NO_STATE): EnvironmentPlan[] {
   return parseBranches(answers.branches).map(({ branch, environment }) => {
     const production = PRODUCTION.test(environment);
@@ -142,6 +145,9 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
   const { workers, threads } = gunicornSize(TASK_CPU);
   const existing = state.existingProject && project !== undefined;
   const requirementsFile = existing ? (project.requirements?.file ?? 'requirements.txt') : 'requirements.txt';
+  const separateFiles = existing && state.separateFiles;
+  const djangoPrefix = answers.djangoDir === '.' ? '' : `${answers.djangoDir}/`;
+  const imageDeployDir = separateFiles ? 'copilot_deploy/' : '';
   return {
     existingProject: existing,
     userSettingsModule: existing ? project.baseSettingsModule : 'config.settings',
@@ -154,9 +160,14 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     domain: answers.domain,
     https: answers.domain !== '',
     djangoDir: answers.djangoDir,
-    djangoPrefix: answers.djangoDir === '.' ? '' : `${answers.djangoDir}/`,
+    djangoPrefix,
     djangoContext: answers.djangoDir,
-    djangoDockerfile: answers.djangoDir === '.' ? 'Dockerfile' : `${answers.djangoDir}/Dockerfile`,
+    djangoDockerfile: `${djangoPrefix}${imageDeployDir}Dockerfile`,
+    separateFiles,
+    deployPrefix: `${djangoPrefix}${imageDeployDir}`,
+    imageDeployDir,
+    nginxDir: separateFiles ? `copilot/${answers.service}/nginx` : 'nginx',
+    composeFile: separateFiles ? 'docker-compose.copilot.yml' : 'docker-compose.yml',
     staticRoot: '/srv/static',
     staticUrl: '/static/',
     staticVolume: 'static',

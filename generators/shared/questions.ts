@@ -3,7 +3,8 @@
  * the stored answer; its `rule` is the only validation, applied in answers.ts to every answer wherever it came from.
  */
 import { basename } from 'node:path';
-import { copilotName, domainName, projectFolder } from './rules.js';
+import { copilotName, domainName, projectFolder, pythonModule, wsgiApplication } from './rules.js';
+import type { SettingsChoice, WsgiChoice } from './detect.js';
 import { branchesRule } from './branches.js';
 import { repositoryRule } from './repository.js';
 
@@ -19,6 +20,10 @@ export interface Answers {
   repository: string;
   /** The folder holding manage.py (an existing project's, or where a new one is written). */
   djangoDir: string;
+  /** An existing project's settings module the deployment settings build on; '' for a new project. */
+  settings: string;
+  /** An existing project's WSGI application as gunicorn takes it (`module:callable`); '' for a new project. */
+  wsgi: string;
 }
 
 export type QuestionName = keyof Answers;
@@ -28,6 +33,10 @@ export interface DefaultsContext {
   destinationRoot: string;
   gitOrigin: () => string | undefined;
   managePyFolders: () => string[];
+  /** The team's settings modules in the folder answered for --django-dir; undefined when the project is ours or absent. */
+  settingsChoice: () => SettingsChoice | undefined;
+  /** The WSGI application of the settings answered for --settings; undefined when the project is ours or absent. */
+  wsgiChoice: () => WsgiChoice | undefined;
 }
 
 interface QuestionBase<Name extends QuestionName> {
@@ -142,5 +151,25 @@ export const questions: Question[] = [
       const folders = managePyFolders();
       return folders.length > 1 ? `several folders hold a manage.py (${folders.join(', ')})` : undefined;
     },
+  },
+  {
+    name: 'settings',
+    type: 'string',
+    message: "Your project's settings module that the deployment builds on",
+    default: ({ settingsChoice }) => settingsChoice()?.module ?? '',
+    defaultDescription: 'the one settings module (or production one) that manage.py, wsgi.py or asgi.py names; none for a new project',
+    normalize: trimmed,
+    rule: optional(pythonModule),
+    askReason: ({ settingsChoice }) => settingsChoice()?.doubt,
+  },
+  {
+    name: 'wsgi',
+    type: 'string',
+    message: "Your project's WSGI application for gunicorn (module:callable)",
+    default: ({ wsgiChoice }) => wsgiChoice()?.application ?? '',
+    defaultDescription: "WSGI_APPLICATION of the settings, else the wsgi.py next to manage.py; none for a new project",
+    normalize: trimmed,
+    rule: optional(wsgiApplication),
+    askReason: ({ wsgiChoice }) => wsgiChoice()?.doubt,
   },
 ];

@@ -19,9 +19,15 @@ export interface RunState {
    * existed, and false while the service stack holds a database of its own.
    */
   environmentDatabase: boolean;
+  /**
+   * The deployment's files of a team's project live where the team's own cannot be: the Django image's files in
+   * copilot_deploy/, the sidecar in copilot/<service>/nginx/, compose in docker-compose.copilot.yml. False for
+   * new projects, and for projects adopted before, whose files stay where those runs wrote them.
+   */
+  separateFiles: boolean;
 }
 
-export const NO_STATE: RunState = { spotSwitch: [], existingProject: false, environmentDatabase: false };
+export const NO_STATE: RunState = { spotSwitch: [], existingProject: false, environmentDatabase: false, separateFiles: false };
 
 export function environmentNames(answers: Answers): string[] {
   return parseBranches(answers.branches).map(({ environment }) => environment);

@@ -55,3 +55,17 @@ export function projectFolder(value: string): string | undefined {
   const broken = value === '' || value.startsWith('/') || value.split('/').some((part) => part === '..' || part === '') || /[\s\\:*?"<>|]/.test(value);
   return broken ? 'be a folder inside the repository, as a relative path like app or apps (no .., no leading /)' : undefined;
 }
+
+const PYTHON_MODULE = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
+
+/** A dotted Python module name, as DJANGO_SETTINGS_MODULE takes it. */
+export function pythonModule(value: string): string | undefined {
+  return PYTHON_MODULE.test(value) ? undefined : 'be a dotted Python module name, like shop.settings.production';
+}
+
+/** gunicorn's `module:callable`. */
+export function wsgiApplication(value: string): string | undefined {
+  const [module, callable, ...rest] = value.split(':');
+  const broken = rest.length > 0 || callable === undefined || !PYTHON_MODULE.test(module) || !/^[A-Za-z_]\w*$/.test(callable);
+  return broken ? 'be a WSGI application as gunicorn takes it, module:callable, like shop.wsgi:application' : undefined;
+}

@@ -2,7 +2,12 @@
 # Runs in every Django task before the server (the image's ENTRYPOINT; the CMD comes as arguments).
 set -eu
 
+<% if (imageDeployDir) { -%>
+# The project's folder (manage.py), one above this one.
+cd "$(dirname "$0")/.."
+<% } else { -%>
 cd "$(dirname "$0")"
+<% } -%>
 
 # A task replaced with the same image and task definition (Spot interruption, failed health check, scale-out), on
 # a database and static volume where that image and task definition started before, with no migration changed

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { temporaryFolder } from './generate.js';
 import { PYTHON } from './programs.js';
 
-function startproject(name: string, folder: string): void {
+export function startproject(name: string, folder: string): void {
   mkdirSync(folder, { recursive: true });
   execFileSync(PYTHON, ['-m', 'django', 'startproject', name, folder]);
 }

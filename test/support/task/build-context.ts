@@ -1,6 +1,7 @@
 /**
- * What `docker build` sends as the build context: every file under the context folder except those its
- * `.dockerignore` excludes. Docker's matching (moby/patternmatcher) is anchored at the context root, unlike
+ * What `docker build` sends as the build context: every file under the context folder except those its ignore file
+ * excludes: BuildKit's `<Dockerfile>.dockerignore` next to the Dockerfile when there is one, else the context's
+ * `.dockerignore`. Docker's matching (moby/patternmatcher) is anchored at the context root, unlike
  * .gitignore: `__pycache__` excludes only `./__pycache__`, `**\/__pycache__` excludes it at any depth.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -37,8 +38,9 @@ function patternRegex(pattern: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-export function readDockerignore(context: string): IgnorePattern[] {
-  const file = join(context, '.dockerignore');
+export function readDockerignore(context: string, dockerfile?: string): IgnorePattern[] {
+  const own = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`;
+  const file = own !== undefined && existsSync(own) ? own : join(context, '.dockerignore');
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split(/\r?\n/)
@@ -63,8 +65,8 @@ export function isExcluded(path: string, patterns: IgnorePattern[]): boolean {
 }
 
 /** Relative paths (posix) of every file and folder the build would see, with their stat. */
-export function contextEntries(context: string): Map<string, { directory: boolean; mode: number }> {
-  const patterns = readDockerignore(context);
+export function contextEntries(context: string, dockerfile?: string): Map<string, { directory: boolean; mode: number }> {
+  const patterns = readDockerignore(context, dockerfile);
   const entries = new Map<string, { directory: boolean; mode: number }>();
   const walk = (relative: string) => {
     for (const name of readdirSync(join(context, relative))) {

@@ -184,7 +184,7 @@ export async function buildImage(scratch: string, name: string, dockerfile: stri
   let cmd = base.cmd;
   const exposed: number[] = [];
   const log: string[] = [`FROM ${froms[0].text}: ${base.matches}`];
-  const entries = contextEntries(context);
+  const entries = contextEntries(context, dockerfile);
 
   for (const { keyword, text, line } of instructions) {
     const value = substitute(text, { ...args, ...env });
