@@ -251,17 +251,33 @@ function readerFor(callee: string, { roles, schemaDefaults }: Bindings): Reader 
   return envMethod && { ...envMethod, schemaDefaults: schemaDefaults.get(object) };
 }
 
+/** Words before a read that make it a test of whether the variable is set. */
+const CONDITION_WORDS = new Set(['if', 'elif', 'while', 'not', 'and']);
+
 /** The settings module is chosen by whoever starts Django, not a value the settings need. */
 const NOT_SETTINGS = new Set(['DJANGO_SETTINGS_MODULE']);
 
+/** Names the file tests before reading: `"X" in os.environ` guards `os.environ["X"]` (`… if "X" in os.environ else …`). */
+function guardedNames(tokens: Token[], bindings: Bindings): Set<string> {
+  const guarded = new Set<string>();
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const value = tokens[i].kind === 'string' ? tokens[i].value : undefined;
+    if (value === undefined || tokens[i + 1].text !== 'in') continue;
+    const tested = dottedNameAt(tokens, i + 2);
+    if (tested && bindings.roles.get(tested.text) === 'environ') guarded.add(value);
+  }
+  return guarded;
+}
+
 function* readsIn(tokens: Token[], bindings: Bindings): Generator<Omit<EnvironmentRead, 'file'>> {
+  const guarded = guardedNames(tokens, bindings);
   for (const { start, text, end } of dottedNames(tokens)) {
     const line = tokens[start].line;
     if (tokens[end]?.text === '[' && bindings.roles.get(text) === 'environ') {
       const { args, close } = bracketed(tokens, end);
       const name = args.length === 1 ? literal(args[0]) : undefined;
       // `os.environ["X"] = ...` sets it.
-      if (name && tokens[close + 1]?.text !== '=' && !NOT_SETTINGS.has(name)) yield { name, line, required: true };
+      if (name && tokens[close + 1]?.text !== '=' && !NOT_SETTINGS.has(name)) yield { name, line, required: !guarded.has(name) };
       continue;
     }
     const reader = tokens[end]?.text === '(' ? readerFor(text, bindings) : undefined;
@@ -276,7 +292,9 @@ function* readsIn(tokens: Token[], bindings: Bindings): Generator<Omit<Environme
       positional.length > reader.defaultAt ||
       args.some((arg) => arg.keyword === 'default') ||
       reader.schemaDefaults?.has(name) ||
-      (reader.noneWhenUnset && tokens[close + 1]?.text === 'or');
+      (reader.noneWhenUnset && tokens[close + 1]?.text === 'or') ||
+      // Tested, not used: `if os.environ.get("CI"):` takes None as false.
+      (reader.noneWhenUnset && CONDITION_WORDS.has(tokens[start - 1]?.text ?? ''));
     yield { name, line, required: !hasDefault };
   }
 }
@@ -331,6 +349,20 @@ const debugOff: Decide = () => ({ to: 'variable', value: '0', why: 'DEBUG is off
 /** Parses as PostgreSQL; never used, since the deployment settings take DB_SECRET before DATABASE_URL. */
 const DATABASE_URL_PLACEHOLDER = 'postgres://placeholder@localhost:5432/placeholder';
 
+function databasePartPlaceholder(name: string): string {
+  const part = name.toUpperCase().split('_').pop();
+  if (part === 'PORT') return '5432';
+  if (part === 'HOST') return 'localhost';
+  if (part === 'ENGINE') return 'django.db.backends.postgresql';
+  return 'placeholder';
+}
+
+const allowedHosts: Decide = ({ domain }) => ({
+  to: 'variable',
+  value: domain || 'localhost',
+  why: "the site's host; the deployment settings add the service's host names and the task's IP",
+});
+
 /** Django's own key (SECRET_KEY, DJANGO_SECRET_KEY); a STRIPE_SECRET_KEY is a secret of its own. */
 const isDjangoSecretKey = (name: string) => name === 'SECRET_KEY' || (name.includes('DJANGO') && name.endsWith('SECRET_KEY'));
 const looksSecret = (name: string) =>
@@ -346,12 +378,20 @@ const RULES: ReadonlyArray<{ matches: (name: string) => boolean; required: Decid
   {
     matches: (name) => name.includes('ALLOWED_HOSTS'),
     // One host: any separator the settings split on keeps it whole. The deployment settings add the task's hosts.
-    required: ({ domain }) => ({ to: 'variable', value: domain || 'localhost', why: "the site's host; the deployment settings add the service's host names and the task's IP" }),
-    optional: nothing,
+    // A default too is replaced: a development default (["*"], the Docker service's name) must not reach the cloud.
+    required: allowedHosts,
+    optional: allowedHosts,
   },
   {
     matches: (name) => name.includes('CSRF_TRUSTED_ORIGINS'),
     required: ({ domain, https }) => ({ to: 'variable', value: https && domain ? `https://${domain}` : 'http://localhost', why: "the site's origin; the deployment settings add the service's own" }),
+    optional: nothing,
+  },
+  {
+    // The parts of a database the settings assemble themselves (DB_HOST, POSTGRES_PASSWORD, SQL_ENGINE…): stand-ins
+    // that only have to parse, since the deployment settings replace DATABASES["default"] from DB_SECRET.
+    matches: (name) => /(^|_)(POSTGRES|POSTGRESQL|PG|DB|DATABASE|SQL)_(ENGINE|NAME|DB|DATABASE|USER|USERNAME|PASSWORD|HOST|PORT)$/.test(name),
+    required: (_, name) => ({ to: 'variable', value: databasePartPlaceholder(name), why: 'a stand-in: the database comes from DB_SECRET' }),
     optional: nothing,
   },
   {
