@@ -10,7 +10,8 @@ import { parse } from 'yaml';
 import Generator from 'yeoman-generator';
 import { AnswersError, promptValidator, readStoredAnswers, readStoredState, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
 import { flagOf, questions, type Answers, type DefaultsContext, type QuestionName } from '../shared/questions.js';
-import { checkWsgi, chooseSettings, chooseWsgi, detectProject, findManagePyFolders, moduleFile, OLDEST_DJANGO, tooOldDjango, type ExistingProject, type SettingsChoice } from '../shared/detect.js';
+import { checkWsgi, chooseSettings, chooseWsgi, detectProject, findManagePyFolders, moduleFile, OLDEST_DJANGO, settingsSources, tooOldDjango, type ExistingProject, type SettingsChoice } from '../shared/detect.js';
+import { findEnvironmentReads } from '../shared/settings-environment.js';
 import { addRequirements, missingRequirements, requirementsWithIncludes } from '../shared/requirements.js';
 import { appendMissingLines, decideText, mergeYaml } from '../shared/merge.js';
 import { renderProject, type RenderedFile } from '../shared/render.js';
@@ -139,7 +140,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
         `Django ${found.djangoVersion} (${djangoDir === '.' ? '' : `${djangoDir}/`}${found.requirements?.file}) is refused: the deployment settings need Django ${OLDEST_DJANGO} or newer. Upgrade Django first.`,
       );
     }
-    this.project = { ...found, baseSettingsModule: settings, wsgiApplication: wsgi };
+    const environmentReads = findEnvironmentReads(settingsSources(this.destinationRoot(), projectDir, settings));
+    this.project = { ...found, baseSettingsModule: settings, wsgiApplication: wsgi, environmentReads };
     return existing;
   }
 
@@ -171,6 +173,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       );
     }
     if (this.state.separateFiles && !this.previous) this.log(this._separateFilesNote());
+    for (const line of this._settingsEnvironmentNotes()) this.log(line);
     if (this.addedRequirements.length > 0) this.log(`Added to your requirements: ${this.addedRequirements.join(', ')}.`);
     if (this.keptConflicts.length > 0) {
       this.log(
@@ -194,6 +197,42 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       const steps = rerunSteps(context, rerunChanges(planContext(this.previous.answers, this.previous.state, this.project), context));
       if (steps) this.log(steps);
     }
+  }
+
+  /**
+   * What the manifest gives the variables the team's settings read (first run), and, on every run, those still
+   * without a value in the manifest: the settings would fail to load in the task without them.
+   */
+  private _settingsEnvironmentNotes(): string[] {
+    if (!this.state.existingProject) return [];
+    const { settingsEnvironment: environment, service } = planContext(this.answers, this.state, this.project);
+    const notes: string[] = [];
+    if (!this.previous && environment.variables.length + environment.secrets.length > 0) {
+      const secrets = environment.secrets.map(({ name, parameter }) => (name === parameter ? name : `${name} (from the ${parameter} secret)`));
+      notes.push(
+        `Your settings read environment variables; copilot/${service}/manifest.yml sets ` +
+          [
+            environment.variables.length > 0 ? `the variable${environment.variables.length > 1 ? 's' : ''} ${environment.variables.map(({ name, value }) => `${name}=${value}`).join(', ')}` : '',
+            secrets.length > 0 ? `the secret${secrets.length > 1 ? 's' : ''} ${secrets.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' and ') +
+          '.',
+      );
+    }
+    const manifest = (parse(this._readIfExists(`copilot/${service}/manifest.yml`) ?? '') as Manifest | null) ?? {};
+    const set = new Set<string>();
+    for (const scope of [manifest, ...Object.values((manifest.environments as Record<string, Manifest> | undefined) ?? {})]) {
+      for (const key of ['variables', 'secrets']) Object.keys(((scope ?? {}) as Record<string, Record<string, unknown> | undefined>)[key] ?? {}).forEach((name) => set.add(name));
+    }
+    const missing = environment.undecided.filter(({ name }) => !set.has(name));
+    if (missing.length > 0) {
+      notes.push(
+        `Your settings need ${missing.map(({ name, file, line }) => `${name} (${file}:${line})`).join(', ')} without a default, and the run cannot tell ` +
+          `their values: set each under variables: or secrets: in copilot/${service}/manifest.yml before deploying, or the task fails to start.`,
+      );
+    }
+    return notes;
   }
 
   /** Where the deployment's files went, and which files of the team's they leave alone. */

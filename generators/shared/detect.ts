@@ -3,8 +3,9 @@
  * entry points name, the WSGI application, the requirements and the Django release. Reads files only; never changes them.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { requirementsWithIncludes } from './requirements.js';
+import type { EnvironmentRead } from './settings-environment.js';
 
 export interface ExistingProject {
   /** Folder holding manage.py, relative to the repository root ('.' for the root). */
@@ -15,6 +16,8 @@ export interface ExistingProject {
   wsgiApplication: string;
   /** Relative to `dir`; undefined when the project has none (ours is written then). */
   requirements?: { file: string; kind: 'txt' | 'pyproject' };
+  /** The environment variables the settings read (settingsSources, settings-environment.ts). */
+  environmentReads: EnvironmentRead[];
   /** The Django release the requirements pin or allow at newest, e.g. "4.2" (djangoRelease); undefined when unpinned. */
   djangoVersion?: string;
 }
@@ -171,6 +174,40 @@ function findRequirements(projectDir: string): ExistingProject['requirements'] {
   return undefined;
 }
 
+const IMPORT = /^\s*from\s+(\.*)([\w.]*)\s+import\s+(\*|[\w, ()]+)/gm;
+
+/**
+ * The source of a settings module and of the project's modules it imports from (`from .base import *`,
+ * `from config.settings.components import env`), with the other modules of a settings package: the files whose
+ * environment reads run when the settings load. Paths relative to `root`.
+ */
+export function settingsSources(root: string, projectDir: string, module: string): Array<{ file: string; text: string }> {
+  const seen = new Map<string, string>();
+  const queue = [module];
+  const first = moduleFile(projectDir, module);
+  const folder = first ? dirname(first) : undefined;
+  if (folder && /settings/i.test(basename(folder)) && existsSync(join(folder, '__init__.py'))) {
+    const packageModule = relative(projectDir, folder).split(sep).join('.');
+    queue.push(...readdirSync(folder).filter((name) => name.endsWith('.py') && name !== '__init__.py').sort().map((name) => `${packageModule}.${name.slice(0, -3)}`));
+  }
+  while (queue.length > 0 && seen.size < 40) {
+    const current = queue.shift()!;
+    const file = moduleFile(projectDir, current);
+    if (!file || seen.has(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    seen.set(file, text);
+    const isPackage = file.endsWith('__init__.py');
+    for (const [, dots, name, imported] of text.matchAll(IMPORT)) {
+      const base = dots ? current.split('.').slice(0, isPackage ? current.split('.').length + 1 - dots.length : -dots.length) : [];
+      const target = [...base, ...(name ? name.split('.') : [])].join('.');
+      if (target) queue.push(target);
+      // `from . import base`, `from .components import env`: each name may be a module of its own.
+      if (imported !== '*') for (const part of imported.replace(/[()]/g, '').split(',')) if (part.trim()) queue.push(`${target ? `${target}.` : ''}${part.trim().split(/\s+/)[0]}`);
+    }
+  }
+  return [...seen].map(([file, text]) => ({ file: relative(root, file).split(sep).join('/'), text }));
+}
+
 /** Django releases, oldest first, with the newest Python each supports that the slim bookworm images carry. */
 export const DJANGO_PYTHON: ReadonlyArray<readonly [django: string, python: string]> = [
   ['2.2', '3.9'],
@@ -240,7 +277,7 @@ export function tooOldDjango(django: string | undefined): boolean {
  * The team's project in `dir`: its requirements and Django release. The settings module and WSGI application are
  * answers (`--settings`, `--wsgi`), defaulted from chooseSettings and chooseWsgi, and joined in by the generator.
  */
-export function detectProject(root: string, dir: string): Omit<ExistingProject, 'baseSettingsModule' | 'wsgiApplication'> | undefined {
+export function detectProject(root: string, dir: string): Omit<ExistingProject, 'baseSettingsModule' | 'wsgiApplication' | 'environmentReads'> | undefined {
   const projectDir = join(root, dir);
   if (!existsSync(join(projectDir, 'manage.py'))) return undefined;
   const requirements = findRequirements(projectDir);

@@ -9,6 +9,37 @@ import { parseRepository, type SourceProvider } from './repository.js';
 import { NO_STATE, type RunState } from './rerun.js';
 import { pythonImageFor, type ExistingProject } from './detect.js';
 import { databaseCapacity, planDatabase, type DatabasePlan } from './database.js';
+import { planSettingsEnvironment, type SettingsEnvironment } from './settings-environment.js';
+
+/**
+ * What the task's environment already holds, which a team's settings may read: the manifest's own variables and
+ * secrets, the image's ENV, and what ECS and Copilot set in every task.
+ */
+const PROVIDED_ENVIRONMENT = [
+  'DJANGO_SECRET_KEY',
+  'DJANGO_SUPERUSER_USERNAME',
+  'DJANGO_SUPERUSER_EMAIL',
+  'DJANGO_SUPERUSER_PASSWORD',
+  'DB_SECRET',
+  'DJANGO_HTTPS',
+  'DJANGO_DOMAIN',
+  'DJANGO_STATIC_ROOT',
+  'DJANGO_SETTINGS_MODULE',
+  'WEB_CONCURRENCY',
+  'GUNICORN_THREADS',
+  'PYTHONUNBUFFERED',
+  'PYTHONDONTWRITEBYTECODE',
+  'PIP_DISABLE_PIP_VERSION_CHECK',
+  'HOSTNAME',
+  'HOME',
+  'PATH',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'COPILOT_*',
+  'ECS_*',
+];
 
 /** The last AWS Copilot CLI release (support ended 2026-06-12); pipelines install exactly this one. */
 export const COPILOT_VERSION = 'v1.34.1';
@@ -96,6 +127,8 @@ export interface TemplateContext {
   copilotSigningKey: { path: string; fingerprint: string };
   environments: EnvironmentPlan[];
   source?: PipelineSource;
+  /** What the manifest gives the environment variables a team's settings read (settings-environment.ts). */
+  settingsEnvironment: SettingsEnvironment;
   /** The environment's database and the service's keys that read it; absent when the service stack holds one. */
   database?: DatabasePlan;
 }
@@ -190,6 +223,11 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     copilotSigningKey: COPILOT_SIGNING_KEY,
     environments: planEnvironments(answers, state),
     source: planSource(answers),
+    settingsEnvironment: planSettingsEnvironment(existing ? project.environmentReads : [], {
+      domain: answers.domain,
+      https: answers.domain !== '',
+      provided: PROVIDED_ENVIRONMENT,
+    }),
     database: state.environmentDatabase ? planDatabase(answers.app) : undefined,
   };
 }

@@ -49,10 +49,14 @@ function environmentSteps(context: TemplateContext, environments: EnvironmentPla
   ]);
 }
 
-function secretSteps(): RunbookStep[] {
+function secretSteps(context: TemplateContext): RunbookStep[] {
+  const known = new Set(SECRETS.map(({ name }) => name));
+  // The secrets a team's settings need (settings-environment.ts) that are not the deployment's own.
+  const theirs = [...new Set(context.settingsEnvironment.secrets.map(({ parameter }) => parameter))].filter((name) => !known.has(name));
   return [
     { command: 'python3 -c "import secrets; print(secrets.token_urlsafe(50))"', why: 'prints a value for DJANGO_SECRET_KEY' },
     ...SECRETS.map(({ name, why }) => ({ command: `copilot secret init --name ${name}`, why })),
+    ...theirs.map((name) => ({ command: `copilot secret init --name ${name}`, why: `${name}, which your settings read` })),
   ];
 }
 
@@ -163,7 +167,7 @@ export function firstRunbook(context: TemplateContext): RunbookSection[] {
       intro:
         `Copilot asks a value for each environment and stores it in SSM at /copilot/${context.app}/<env>/secrets/<NAME>, ` +
         'never in a file of this repository. It needs the environments deployed.',
-      steps: secretSteps(),
+      steps: secretSteps(context),
     },
     {
       title: 'The service, deployed',
@@ -210,7 +214,7 @@ export function rerunRunbook(context: TemplateContext, changes: RerunChanges): R
       {
         title: 'Their secrets',
         intro: `give a value for ${names} only: an environment left empty keeps its secret.`,
-        steps: secretSteps(),
+        steps: secretSteps(context),
       },
       { title: 'The service, deployed there', steps: serviceDeploySteps(context, added) },
     );
