@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian programs the end-to-end tests run the generated project with:
-# nginx, gunicorn, Django 4.2 (bookworm-backports), psycopg2, PostgreSQL, shellcheck, wrk, gpg, WhiteNoise.
+# nginx, gunicorn, Django 4.2 (bookworm-backports), psycopg2, PostgreSQL, shellcheck, wrk, gpg, and the libraries
+# of the project shapes the tests adopt (WhiteNoise, python-decouple, django-environ).
 # Idempotent and quiet; needs root (or sudo). Usage: scripts/install-system-deps.sh
 set -euo pipefail
 
-packages=(nginx gunicorn python3-psycopg2 postgresql shellcheck wrk iproute2 util-linux curl gnupg python3-whitenoise)
+packages=(nginx gunicorn python3-psycopg2 postgresql shellcheck wrk iproute2 util-linux curl gnupg python3-whitenoise python3-decouple python3-django-environ)
 backports_packages=(python3-django)
 
 sudo_cmd=()

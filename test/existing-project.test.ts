@@ -5,9 +5,10 @@
  * them: their files stay byte for byte, except the lines it appends to their requirements.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addRequirements, missingRequirements } from '../generators/shared/requirements.js';
-import { chooseSettings, chooseWsgi, detectProject, findManagePyFolders } from '../generators/shared/detect.js';
+import { chooseSettings, chooseWsgi, detectProject, djangoRelease, findManagePyFolders, pythonImageFor } from '../generators/shared/detect.js';
 import { describeWith, PYTHON } from './support/programs.js';
 import { listFiles, readText, readYaml, runApp, snapshot, temporaryFolder } from './support/generate.js';
 import { git, LAYOUTS, startproject, userRepository } from './support/existing-projects.js';
@@ -144,6 +145,104 @@ describe('finding the project', () => {
     const root = temporaryFolder();
     await expect(runApp({ yes: true, ...FLAGS, 'django-dir': '../elsewhere' }, { cwd: root })).rejects.toThrow('--django-dir "../elsewhere" is refused: it must be a folder inside the repository');
     expect(listFiles(root)).toEqual([]);
+  });
+});
+
+describe('the settings module and WSGI application', () => {
+  /** startproject, then manage.py picking between two modules of its package in code, as teams write it. */
+  function choosingProject(modules: string[]): string {
+    const root = temporaryFolder();
+    startproject('blog', root);
+    for (const module of modules.filter((name) => name !== 'settings')) writeFileSync(join(root, `blog/${module}.py`), 'from .settings import *  # noqa\n');
+    const choice = `    settings_module = 'blog.${modules[0]}' if os.environ.get('CI') else 'blog.${modules[1]}'\n    os.environ.setdefault('DJANGO_SETTINGS_MODULE', settings_module)`;
+    const managePy = join(root, 'manage.py');
+    writeFileSync(managePy, readText(root, 'manage.py').replace(/^\s*os\.environ\.setdefault\(.*$/m, choice));
+    return root;
+  }
+
+  test('chosen in code: the production module among those the repository holds, never one it lacks', async () => {
+    const root = choosingProject(['production', 'settings']);
+    expect(chooseSettings(root)).toEqual({ module: 'blog.production', candidates: ['blog.production', 'blog.settings'] });
+    await runApp({ yes: true, ...FLAGS }, { cwd: root });
+    expect(readText(root, 'copilot_deploy/settings.py')).toContain('from blog.production import *');
+  });
+
+  test('several candidates, none for production: --yes is refused naming --settings, nothing is written; the flag decides', async () => {
+    const root = choosingProject(['local', 'settings']);
+    const before = snapshot(root);
+    await expect(runApp({ yes: true, ...FLAGS }, { cwd: root })).rejects.toThrow(
+      '--yes cannot choose --settings: manage.py, wsgi.py and asgi.py name several settings modules (blog.local, blog.settings) and not one production module among them. Pass --settings.',
+    );
+    expect(snapshot(root)).toEqual(before);
+    await expect(runApp({ yes: true, ...FLAGS, settings: 'blog.staging' }, { cwd: root })).rejects.toThrow(
+      '--settings "blog.staging" is refused: it must be a settings module the repository holds, and neither blog/staging.py nor blog/staging/__init__.py exists.',
+    );
+    await expect(runApp({ yes: true, ...FLAGS, settings: 'blog/local.py' }, { cwd: root })).rejects.toThrow('--settings "blog/local.py" is refused: it must be a dotted Python module name');
+    expect(snapshot(root)).toEqual(before);
+    await runApp({ yes: true, ...FLAGS, settings: 'blog.local' }, { cwd: root });
+    expect(readText(root, 'copilot_deploy/settings.py')).toContain('from blog.local import *');
+    expect(JSON.parse(readText(root, '.yo-rc.json'))['generator-copilot-django']).toMatchObject({ settings: 'blog.local', wsgi: 'blog.wsgi:application' });
+  });
+
+  test('in doubt at a terminal, the settings module is asked', async () => {
+    const root = choosingProject(['local', 'settings']);
+    const result = await runApp({ ...FLAGS, service: 'django' }, { cwd: root, answers: { settings: 'blog.settings' } });
+    expect(result.askedQuestions.map((question) => question.name)).toEqual(['settings']);
+    expect(readText(root, 'copilot_deploy/settings.py')).toContain('from blog.settings import *');
+  });
+
+  test('manage.py names a module the repository lacks: refused naming --settings, not a fallback', async () => {
+    const root = temporaryFolder();
+    writeFileSync(join(root, 'manage.py'), "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n");
+    await expect(runApp({ yes: true, ...FLAGS }, { cwd: root })).rejects.toThrow(
+      '--yes cannot choose --settings: manage.py, wsgi.py and asgi.py name no settings module that the repository holds. Pass --settings.',
+    );
+    expect(listFiles(root)).toEqual(['manage.py']);
+  });
+
+  test('--wsgi must name an application the repository defines', async () => {
+    const root = temporaryFolder();
+    startproject('blog', root);
+    await expect(runApp({ yes: true, ...FLAGS, wsgi: 'blog.wsgi' }, { cwd: root })).rejects.toThrow('--wsgi "blog.wsgi" is refused: it must be a WSGI application as gunicorn takes it, module:callable');
+    await expect(runApp({ yes: true, ...FLAGS, wsgi: 'blog.wsgi:app' }, { cwd: root })).rejects.toThrow(
+      '--wsgi "blog.wsgi:app" is refused: it must name a WSGI application the repository defines, and blog.wsgi defines no app.',
+    );
+    await runApp({ yes: true, ...FLAGS, wsgi: 'blog.wsgi:application' }, { cwd: root });
+    expect(readText(root, 'copilot_deploy/Dockerfile')).toContain('"blog.wsgi:application"]');
+  });
+
+  test('--settings and --wsgi are refused for a new project', async () => {
+    const root = temporaryFolder();
+    await expect(runApp({ yes: true, ...FLAGS, settings: 'config.settings' }, { cwd: root })).rejects.toThrow(
+      '--settings "config.settings" is refused: it names a module of an existing Django project, and this run writes a new one in app/.',
+    );
+    expect(listFiles(root)).toEqual([]);
+  });
+});
+
+describe('the Python image fits the Django release', () => {
+  test.each([
+    ['Django==3.2.25\n', '3.2', 'python:3.10-slim-bookworm'],
+    ['Django>=4.2,<5.0\n', '4.2', 'python:3.12-slim-bookworm'],
+    ['django<3\n', '2.2', 'python:3.9-slim-bookworm'],
+    ['Django==2.2.14\npython-decouple\n', '2.2', 'python:3.9-slim-bookworm'],
+    ['Django~=4.1.0\n', '4.1', 'python:3.11-slim-bookworm'],
+    ['Django~=4.0\n', '4.2', 'python:3.12-slim-bookworm'],
+    ['Django<4.2.5\n', '4.2', 'python:3.12-slim-bookworm'],
+    ['Django==3.1.*\n', '3.1', 'python:3.9-slim-bookworm'],
+    ['Django>=3.2\n', '5.2', 'python:3.12-slim-bookworm'],
+    ['Django==6.0.1\n', '6.0', 'python:3.12-slim-bookworm'],
+    ['Django\nwhitenoise\n', undefined, 'python:3.12-slim-bookworm'],
+  ])('%j → Django %s → %s', (requirements, release, image) => {
+    expect(djangoRelease(requirements)).toBe(release);
+    expect(pythonImageFor(release)).toBe(image);
+  });
+
+  test('a Django older than the deployment settings support is refused, naming the file', async () => {
+    const root = temporaryFolder();
+    startproject('blog', root);
+    writeFileSync(join(root, 'requirements.txt'), 'Django==1.11.29\n');
+    await expect(runApp({ yes: true, ...FLAGS }, { cwd: root })).rejects.toThrow('Django 1.11 (requirements.txt) is refused: the deployment settings need Django 2.2 or newer. Upgrade Django first.');
   });
 });
 

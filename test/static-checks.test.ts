@@ -3,7 +3,8 @@
  * nginx configuration inside the nginx image as built, each Dockerfile against the build context its manifest
  * names, and every Copilot manifest against the schema derived from copilot-cli's structs.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { checkManifest, type ManifestKind } from './support/copilot-schema.js';
@@ -20,10 +21,17 @@ const describeShellcheck = describeWith(['shellcheck']);
 const describeNginx = describeWith(['root', 'unshare', 'nginx']);
 
 /** Shell scripts: `*.sh`, and any file whose first line names sh, bash or dash. */
-/** The project's shell scripts (git's own sample hooks in .git/ are not the project's). */
+/**
+ * The shell scripts the generator wrote: not git's own sample hooks in .git/, and not a team's scripts, which their
+ * repository tracks (the generator's files are new, untracked there).
+ */
 function shellScripts(project: string): string[] {
+  const theirs = new Set(existsSync(join(project, '.git')) ? execFileSync('git', ['ls-files'], { cwd: project, encoding: 'utf8' }).split('\n') : []);
   return listFiles(project).filter(
-    (file) => !file.startsWith('.git/') && (file.endsWith('.sh') || /^#!\s*\S*\/(env\s+)?(sh|bash|dash)\b/.test(readFileSync(join(project, file), 'utf8').split('\n')[0])),
+    (file) =>
+      !file.startsWith('.git/') &&
+      !theirs.has(file) &&
+      (file.endsWith('.sh') || /^#!\s*\S*\/(env\s+)?(sh|bash|dash)\b/.test(readFileSync(join(project, file), 'utf8').split('\n')[0])),
   );
 }
 
@@ -38,7 +46,7 @@ function buildContextProblems(project: string, environment: string): string[] {
   for (const container of definition.containers) {
     const where = `${container.name} (${relative(project, container.dockerfile)}, context ${relative(project, container.context)}/)`;
     const instructions = readDockerfile(container.dockerfile);
-    const entries = contextEntries(container.context);
+    const entries = contextEntries(container.context, container.dockerfile);
     for (const { keyword, text, line } of instructions.filter((instruction) => ['COPY', 'ADD'].includes(instruction.keyword))) {
       const copy = copyArguments(text);
       if (copy.from) continue;

@@ -23,11 +23,19 @@ const SUPERUSER = { DJANGO_SUPERUSER_USERNAME: 'admin', DJANGO_SUPERUSER_EMAIL: 
 /** Values for the manifest's secrets, as `copilot secret init` would store them. */
 function secretsFor(definition: TaskDefinition): Record<string, string> {
   const random = () => Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
+  // By SSM parameter: two names of one parameter (a team's SECRET_KEY reads DJANGO_SECRET_KEY's) get one value.
   const values: Record<string, string> = { ...SUPERUSER, DJANGO_SECRET_KEY: random(), DJANGO_SUPERUSER_PASSWORD: random() };
   // DB_SECRET is the database's own, handed over by simulation.startTask with the database it starts the task on.
-  const names = definition.containers.flatMap((container) => container.secrets).filter((name) => name !== 'DB_SECRET');
-  for (const name of names) if (!values[name]) throw new Error(`the test has no value for the manifest's secret ${name}`);
-  return Object.fromEntries(names.map((name) => [name, values[name]]));
+  const parameters = Object.entries(Object.assign({}, ...definition.containers.map((container) => container.secretParameters)) as Record<string, string>).filter(
+    ([name]) => name !== 'DB_SECRET',
+  );
+  return Object.fromEntries(
+    parameters.map(([name, parameter]) => {
+      const value = values[parameter.split('/').pop()!];
+      if (!value) throw new Error(`the test has no value for the manifest's secret ${name} (${parameter})`);
+      return [name, value];
+    }),
+  );
 }
 
 /** A figure for the test output, not an assertion. */

@@ -41,6 +41,8 @@ const checks = {
   unshare: () => which('unshare'),
   gpg: () => which('gpg'),
   whitenoise: () => (pythonHas('whitenoise') ? PYTHON : undefined),
+  decouple: () => (pythonHas('decouple') ? PYTHON : undefined),
+  environ: () => (pythonHas('environ') ? PYTHON : undefined),
 } satisfies Record<string, () => string | undefined>;
 
 export type Program = keyof typeof checks;

@@ -116,4 +116,7 @@ export const PIP_STAND_INS: Record<string, string> = {
   'psycopg-binary': 'psycopg2',
   psycopg2: 'psycopg2',
   'psycopg2-binary': 'psycopg2',
+  whitenoise: 'whitenoise',
+  'python-decouple': 'decouple',
+  'django-environ': 'environ',
 };

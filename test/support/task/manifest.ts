@@ -29,6 +29,8 @@ export interface ContainerDefinition {
   variables: Record<string, string>;
   /** Secret names (`secrets` keys); the values are handed over by the caller, as SSM would. */
   secrets: string[];
+  /** Each secret's SSM parameter name (`/copilot/<app>/<env>/secrets/NAME`), or `from_cfn:<export>`. */
+  secretParameters: Record<string, string>;
   entrypoint?: string[];
   command?: string[];
 }
@@ -109,6 +111,11 @@ function buildPaths(projectDir: string, image: unknown, where: string): { docker
   return { dockerfile: join(projectDir, dockerfile), context: join(projectDir, context) };
 }
 
+function secretParameters(secrets: unknown): Record<string, string> {
+  if (!isMap(secrets)) return {};
+  return Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, isMap(value) ? `from_cfn:${String(value.from_cfn)}` : String(value)]));
+}
+
 export function readTaskDefinition(projectDir: string, environment: string): TaskDefinition {
   const services = manifestPaths(projectDir).services.filter(
     (path) => (parse(readFileSync(path, 'utf8')) as Doc).type === 'Load Balanced Web Service',
@@ -138,6 +145,7 @@ export function readTaskDefinition(projectDir: string, environment: string): Tas
     mounts: mainMounts,
     variables: variables(manifest.variables, service),
     secrets: Object.keys(isMap(manifest.secrets) ? manifest.secrets : {}),
+    secretParameters: secretParameters(manifest.secrets),
     entrypoint: stringList(manifest.entrypoint),
     command: stringList(manifest.command),
   };
@@ -155,6 +163,7 @@ export function readTaskDefinition(projectDir: string, environment: string): Tas
       })),
       variables: variables(doc.variables, `sidecars.${name}`),
       secrets: Object.keys(isMap(doc.secrets) ? doc.secrets : {}),
+      secretParameters: secretParameters(doc.secrets),
       entrypoint: stringList(doc.entrypoint),
       command: stringList(doc.command),
     };

@@ -46,7 +46,14 @@ export const RERUN_SET: OptionSet = {
 };
 
 /** The team's own projects of the existing-project issue, each deployed as the generator leaves it. */
-export const EXISTING_PROJECT_SETS: OptionSet[] = ['startproject', 'field report (apps/)', 'settings package'].map((layout, index) => ({
+export const EXISTING_PROJECT_SETS: OptionSet[] = [
+  'startproject',
+  'field report (apps/)',
+  'settings package',
+  'own Docker setup (tutorial)',
+  'settings chosen in code (cloud sample)',
+  'django-environ, own gunicorn.conf.py (starter)',
+].map((layout, index) => ({
   label: `existing project: ${layout}`,
   flags: { app: `team${index + 1}`, domain: index === 1 ? '' : 'example.com', branches: 'develop:dev,main:prod', spot: index !== 0, repository: REPOSITORY },
   environment: 'dev',
