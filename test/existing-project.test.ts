@@ -5,12 +5,12 @@
  * them: their files stay byte for byte, except the lines it appends to their requirements.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addRequirements, missingRequirements } from '../generators/shared/requirements.js';
 import { chooseSettings, chooseWsgi, detectProject, djangoRelease, findManagePyFolders, pythonImageFor } from '../generators/shared/detect.js';
 import { describeWith, PYTHON } from './support/programs.js';
-import { listFiles, readText, readYaml, runApp, snapshot, temporaryFolder } from './support/generate.js';
+import { listFiles, readText, readYaml, runApp, runCli, snapshot, temporaryFolder } from './support/generate.js';
 import { git, LAYOUTS, startproject, userRepository } from './support/existing-projects.js';
 
 const FLAGS = { app: 'demo', domain: 'example.com', branches: 'develop:dev,main:prod', spot: true, repository: 'https://github.com/example/demo' };
@@ -217,6 +217,29 @@ describe('the settings module and WSGI application', () => {
       '--settings "config.settings" is refused: it names a module of an existing Django project, and this run writes a new one in app/.',
     );
     expect(listFiles(root)).toEqual([]);
+  });
+});
+
+describe('a project adopted by an earlier version (no "separateFiles" in .yo-rc.json)', () => {
+  test('keeps its layout; when the Dockerfile it builds is the team\'s, the run says so and how to get the generated one', async () => {
+    const root = temporaryFolder();
+    startproject('blog', root);
+    writeFileSync(join(root, 'Dockerfile'), 'FROM python:3.11\nCOPY . .\nENTRYPOINT ["./their-entrypoint.sh"]\n');
+    const stored = { app: 'demo', service: 'django', domain: '', branches: 'main:prod', spot: false, repository: '', djangoDir: '.', existingProject: true, environmentDatabase: true };
+    writeFileSync(join(root, '.yo-rc.json'), JSON.stringify({ 'generator-copilot-django': stored }));
+    const first = await runCli(['--yes'], root);
+    expect(first.code).toBe(0);
+    expect(`${first.stdout}${first.stderr}`).toContain(
+      'copilot/django/manifest.yml builds Dockerfile, which is not the generated one: an earlier version of this generator kept your file there. Rename your Dockerfile',
+    );
+    expect(readText(root, 'Dockerfile')).toBe('FROM python:3.11\nCOPY . .\nENTRYPOINT ["./their-entrypoint.sh"]\n');
+    expect(readYaml(root, 'copilot/django/manifest.yml').image.build.dockerfile).toBe('Dockerfile');
+    expect(listFiles(root)).not.toContain('copilot_deploy/Dockerfile');
+
+    renameSync(join(root, 'Dockerfile'), join(root, 'Dockerfile.dev'));
+    const second = await runCli(['--yes'], root);
+    expect(`${second.stdout}${second.stderr}`).not.toContain('not the generated one');
+    expect(readText(root, 'Dockerfile')).toContain('ENTRYPOINT ["/app/entrypoint.sh"]');
   });
 });
 

@@ -173,6 +173,16 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       );
     }
     if (this.state.separateFiles && !this.previous) this.log(this._separateFilesNote());
+    if (this.state.existingProject && !this.state.separateFiles) {
+      // Adopted by an earlier version, which wrote beside the team's files and kept theirs where the names met.
+      const { djangoDockerfile, service } = planContext(this.answers, this.state, this.project);
+      if (!this._readIfExists(djangoDockerfile)?.includes('DJANGO_SETTINGS_MODULE=copilot_deploy.settings')) {
+        this.log(
+          `copilot/${service}/manifest.yml builds ${djangoDockerfile}, which is not the generated one: an earlier version of this generator ` +
+            `kept your file there. Rename your Dockerfile (and your entrypoint.sh, nginx/ if you have them) and run again: the generated ones are written in their place.`,
+        );
+      }
+    }
     for (const line of this._settingsEnvironmentNotes()) this.log(line);
     if (this.addedRequirements.length > 0) this.log(`Added to your requirements: ${this.addedRequirements.join(', ')}.`);
     if (this.keptConflicts.length > 0) {
