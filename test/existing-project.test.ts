@@ -12,6 +12,7 @@ import { chooseSettings, chooseWsgi, detectProject, djangoRelease, findManagePyF
 import { describeWith, PYTHON } from './support/programs.js';
 import { listFiles, readText, readYaml, runApp, runCli, snapshot, temporaryFolder } from './support/generate.js';
 import { git, LAYOUTS, startproject, userRepository } from './support/existing-projects.js';
+import { cloudEnvironment } from './support/task-environment.js';
 
 const FLAGS = { app: 'demo', domain: 'example.com', branches: 'develop:dev,main:prod', spot: true, repository: 'https://github.com/example/demo' };
 
@@ -20,22 +21,6 @@ const EXPECTED = {
   'field report (apps/)': { dir: 'apps', settings: 'config.settings', wsgi: 'config.wsgi:application', requirements: 'requirements.txt', added: ['gunicorn>=23,<24', 'psycopg[binary]>=3.2,<4'] },
   'settings package': { dir: '.', settings: 'shop.settings.production', wsgi: 'shop.wsgi:application', requirements: 'requirements/production.txt', added: ['psycopg[binary]>=3.2,<4'] },
 };
-
-function cloudEnvironment(staticRoot: string): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    DJANGO_SETTINGS_MODULE: 'copilot_deploy.settings',
-    COPILOT_APPLICATION_NAME: 'demo',
-    COPILOT_ENVIRONMENT_NAME: 'dev',
-    COPILOT_SERVICE_NAME: 'django',
-    COPILOT_LB_DNS: 'demo-publi-1.eu-west-1.elb.amazonaws.com',
-    DJANGO_DOMAIN: 'example.com',
-    DJANGO_HTTPS: 'true',
-    DJANGO_STATIC_ROOT: staticRoot,
-    DJANGO_SECRET_KEY: 'k3y-for-tests-0nly-8f2a9c1d7e6b5a4f3e2d1c0b9a8f7e6d5c4b',
-    DB_SECRET: JSON.stringify({ host: 'db.internal', port: 5432, dbname: 'demo', username: 'demo', password: 'secret' }),
-  };
-}
 
 describeWith(['django'])('an existing Django project', () => {
   describe.each(Object.keys(LAYOUTS))('%s', (layout) => {
@@ -110,7 +95,7 @@ describeWith(['django'])('an existing Django project', () => {
         'c = Client()',
         'print(json.dumps([c.get("/healthz/", HTTP_HOST=h).status_code for h in sys.argv[1:]]))',
       ].join('\n');
-      const env = { ...cloudEnvironment(temporaryFolder()), ECS_CONTAINER_METADATA_URI_V4: '' };
+      const env = cloudEnvironment(temporaryFolder());
       const output = execFileSync(PYTHON, ['-c', script, 'django.dev.demo.example.com', 'evil.example'], { cwd, env, encoding: 'utf8' });
       expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual([200, 400]);
     });
