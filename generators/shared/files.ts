@@ -59,7 +59,7 @@ const groups: FileGroup[] = [
   // An existing project without requirements gets ours; one with them gets only what is missing (requirements.ts).
   { condition: (context) => !context.hasOwnRequirements, templates: ['__django__/requirements.txt'] },
   { condition: (context) => context.existingProject, templates: templatesUnder('__django__', (template) => within(template, EXISTING_PROJECT_ONLY)) },
-  { templates: ['nginx/Dockerfile', 'nginx/nginx.conf'] },
+  { templates: templatesUnder('nginx', () => true) },
   {
     templates: [
       { template: 'copilot/.workspace', merge: 'yaml' },

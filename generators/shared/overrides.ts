@@ -1,10 +1,12 @@
 /**
  * Copilot YAML-patch overrides that move Copilot's custom-resource Lambda functions off the runtime AWS Lambda no
- * longer accepts. Derived on every run from the manifests as they are on disk (lambdas.ts), merged into the patch file
- * the user may have extended: their own patches stay, ours follow the manifests.
+ * longer accepts, and give the service's containers the time to drain when the task stops (stop-timeout.ts). Derived
+ * on every run from the manifests as they are on disk (lambdas.ts, stop-timeout.ts), merged into the patch file the
+ * user may have extended: their own patches stay, ours follow the manifests.
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { LAMBDA_RUNTIME, environmentFunctions, renderEverywhereBy, serviceFunctions, splitByStacks } from './lambdas.js';
+import { STOP_TIMEOUT_PATH, STOP_TIMEOUT_SECONDS, acceptedStopTimeout, containersEverywhere, stopTimeoutPath, taskContainers } from './stop-timeout.js';
 
 /** Copilot reads YAML patches from this file of an overrides folder (internal/pkg/override/patch.go). */
 export const PATCH_FILE = 'cfn.patches.yml';
@@ -19,6 +21,8 @@ export interface OverrideTarget {
   appliesTo: string;
   /** The functions Copilot renders, per stack that the patch file applies to. */
   perStack: Map<string, string[]>;
+  /** A service's: the containers of its task definition, per stack; each gets the StopTimeout. */
+  containersPerStack?: Map<string, string[]>;
 }
 
 /** The environment overrides apply to every environment's stack; the service's to its stack in every environment. */
@@ -34,6 +38,7 @@ export function overrideTargets(service: string, serviceManifest: Record<string,
       folder: `copilot/${service}/overrides`,
       appliesTo: `the ${service} service in every environment`,
       perStack: new Map(names.map((name) => [`${service} in ${name}`, serviceFunctions(serviceManifest, name)])),
+      containersPerStack: new Map(names.map((name) => [`${service} in ${name}`, taskContainers(serviceManifest, service, name)])),
     },
   ];
 }
@@ -49,10 +54,15 @@ const header = (target: OverrideTarget) =>
   [
     `# Moves Copilot's custom-resource Lambda functions off nodejs20.x, which AWS Lambda no longer accepts for`,
     `# creating or updating a function, to ${LAMBDA_RUNTIME}. Applies to: ${target.appliesTo}.`,
-    '# copilot-django derives these patches from the manifests on every run (a patch for a function Copilot does not',
-    "# render fails the deploy); patches of your own in this file are kept. README.md, \"Copilot's Lambda runtimes\".",
+    ...(target.containersPerStack ? [`# Gives every container of the task ${STOP_TIMEOUT_SECONDS} s to stop (StopTimeout): time to drain, see the manifest's deregistration_delay.`] : []),
+    '# copilot-django derives these patches from the manifests on every run (a patch for a function or container Copilot',
+    "# does not render fails the deploy); patches of your own in this file are kept. README.md, \"Copilot's Lambda runtimes\".",
     '',
   ].join('\n');
+
+function stopTimeoutPatch(document: Document, index: number): YAMLMap {
+  return document.createNode({ op: 'add', path: stopTimeoutPath(index), value: STOP_TIMEOUT_SECONDS }) as YAMLMap;
+}
 
 function runtimePatch(document: Document, name: string): YAMLMap {
   return document.createNode({ op: 'replace', path: `/Resources/${name}/Properties/Runtime`, value: LAMBDA_RUNTIME }) as YAMLMap;
@@ -75,11 +85,19 @@ export function updatePatchFile(target: OverrideTarget, mine: string | undefined
       `it cannot be patched there without breaking the others, so those stacks keep nodejs20.x and their deploy fails. ` +
       `To patch it, ${renderEverywhereBy(name)}, then run copilot-django again.`,
   );
+  const containers = containersEverywhere(target.containersPerStack ?? new Map());
+  if (containers.uneven) {
+    notices.push(
+      `The task has more containers in some environments than in others (${[...(target.containersPerStack ?? new Map()).entries()].map(([stack, names]) => `${stack}: ${names.join(', ')}`).join('; ')}), ` +
+        `and one patch file (${target.folder}/${PATCH_FILE}) serves ${target.appliesTo}: containers past the first ${containers.count} keep ECS's 30 s StopTimeout.`,
+    );
+  }
   if (cdkOverride) {
     if (everywhere.length > 0) notices.push(`${target.folder} holds a CDK override: set Runtime to ${LAMBDA_RUNTIME} there for ${everywhere.join(', ')} (no ${PATCH_FILE} was written, it would replace your override).`);
+    if (containers.count > 0) notices.push(`${target.folder} holds a CDK override: set StopTimeout to ${STOP_TIMEOUT_SECONDS} there on the task definition's ${containers.count} container(s) (no ${PATCH_FILE} was written).`);
     return { notices };
   }
-  if (mine === undefined && everywhere.length === 0) return { notices };
+  if (mine === undefined && everywhere.length === 0 && containers.count === 0) return { notices };
   const document = parseDocument(mine ?? `${header(target)}[]\n`);
   if (document.errors.length > 0 || !(document.contents === null || isSeq(document.contents))) {
     throw new Error(`${target.folder}/${PATCH_FILE} is not a YAML list of patches (${document.errors[0]?.message ?? 'another kind of document'}): fix it, then run again.`);
@@ -88,9 +106,27 @@ export function updatePatchFile(target: OverrideTarget, mine: string | undefined
   const patches = document.contents as YAMLSeq;
   let changed = mine === undefined;
   const patched = new Set<string>();
+  const timed = new Set<number>();
   for (const item of [...patches.items]) {
     if (!isMap(item)) continue;
     const path = item.get('path');
+    const container = typeof path === 'string' ? STOP_TIMEOUT_PATH.exec(path)?.[1] : undefined;
+    if (container !== undefined && ['add', 'replace'].includes(String(item.get('op')))) {
+      const index = Number(container);
+      if (index >= containers.count) {
+        patches.items.splice(patches.items.indexOf(item), 1);
+        changed = true;
+        notices.push(`Removed the StopTimeout patch of container ${index} from ${target.folder}/${PATCH_FILE}: Copilot renders ${containers.count} container(s) for ${target.appliesTo}.`);
+        continue;
+      }
+      timed.add(index);
+      // A value of the user's that Fargate accepts stays; anything else would fail the deploy.
+      if (!acceptedStopTimeout(item.get('value'))) {
+        item.set('value', STOP_TIMEOUT_SECONDS);
+        changed = true;
+      }
+      continue;
+    }
     const name = typeof path === 'string' ? RUNTIME_PATH.exec(path)?.[1] : undefined;
     if (name === undefined || item.get('op') !== 'replace') continue;
     if (!everywhere.includes(name)) {
@@ -108,6 +144,11 @@ export function updatePatchFile(target: OverrideTarget, mine: string | undefined
   }
   for (const name of everywhere.filter((name) => !patched.has(name))) {
     patches.items.push(runtimePatch(document, name));
+    changed = true;
+  }
+  for (let index = 0; index < containers.count; index++) {
+    if (timed.has(index)) continue;
+    patches.items.push(stopTimeoutPatch(document, index));
     changed = true;
   }
   if (!changed) return { notices };
