@@ -210,7 +210,7 @@ describe('a project adopted by an earlier version (no "separateFiles" in .yo-rc.
     const root = temporaryFolder();
     startproject('blog', root);
     writeFileSync(join(root, 'Dockerfile'), 'FROM python:3.11\nCOPY . .\nENTRYPOINT ["./their-entrypoint.sh"]\n');
-    const stored = { app: 'demo', service: 'django', domain: '', branches: 'main:prod', spot: false, repository: '', djangoDir: '.', existingProject: true, environmentDatabase: true };
+    const stored = { app: 'demo', service: 'django', domain: 'example.com', branches: 'main:prod', spot: false, repository: '', djangoDir: '.', existingProject: true, environmentDatabase: true };
     writeFileSync(join(root, '.yo-rc.json'), JSON.stringify({ 'generator-copilot-django': stored }));
     const first = await runCli(['--yes'], root);
     expect(first.code).toBe(0);

@@ -35,6 +35,7 @@ const EXPECTED_FILES = [
   'copilot/pipelines/demo-main/manifest.yml',
   'docker-compose.yml',
   'nginx/Dockerfile',
+  'nginx/entrypoint.sh',
   'nginx/nginx.conf',
 ];
 
@@ -66,7 +67,7 @@ describe('yo copilot-django --yes with the demo flags', () => {
 
   test('stores the answers, and no secret, in .yo-rc.json', () => {
     const stored = JSON.parse(readText(folder, '.yo-rc.json'))['generator-copilot-django'];
-    expect(stored).toEqual({ ...DEMO_FLAGS, service: 'django', djangoDir: 'app', settings: '', wsgi: '', environmentDatabase: true });
+    expect(stored).toEqual({ ...DEMO_FLAGS, service: 'django', allowHttp: false, djangoDir: 'app', settings: '', wsgi: '', environmentDatabase: true });
     expect(readText(folder, '.yo-rc.json')).not.toMatch(/password|secret/i);
   });
 
@@ -105,9 +106,12 @@ describe('yo copilot-django --yes with the demo flags', () => {
     expect(manifest.variables).toMatchObject({ DJANGO_DOMAIN: 'example.com', DJANGO_HTTPS: 'true' });
   });
 
-  test('every environment runs on Spot, production with two tasks', () => {
+  test('every environment runs on Spot, production with two tasks of which one stays on regular Fargate', () => {
     const manifest = readYaml(folder, 'copilot/django/manifest.yml');
-    expect(manifest.environments).toEqual({ dev: { count: { spot: 1 } }, prod: { count: { spot: 2 } } });
+    expect(manifest.environments).toEqual({
+      dev: { count: { range: { min: 1, max: 1, spot_from: 1 }, cpu_percentage: 70 } },
+      prod: { count: { range: { min: 2, max: 2, spot_from: 2 }, cpu_percentage: 70 }, exec: false },
+    });
     expect(manifest.platform).toBe('linux/x86_64');
   });
 
@@ -149,7 +153,7 @@ describe('yo copilot-django --yes with the demo flags', () => {
     expect(text.trimEnd().split('\n').pop()).toBe('exec "$@"');
   });
 
-  test('the Django image: dependencies before code, non-root user, ENTRYPOINT plus a gunicorn CMD on 0.0.0.0:8000', () => {
+  test('the Django image: dependencies before code, non-root user, ENTRYPOINT plus a gunicorn CMD on the task loopback, 127.0.0.1:8000', () => {
     const dockerfile = readText(folder, 'app/Dockerfile');
     const lines = dockerfile.split('\n').map((line) => line.trim());
     const requirements = lines.findIndex((line) => /^COPY requirements\.txt/.test(line));
@@ -163,7 +167,7 @@ describe('yo copilot-django --yes with the demo flags', () => {
     expect(JSON.parse(lines.find((line) => line.startsWith('ENTRYPOINT'))!.slice('ENTRYPOINT'.length))).toEqual(['/app/entrypoint.sh']);
     const command: string[] = JSON.parse(lines.find((line) => line.startsWith('CMD'))!.slice('CMD'.length));
     expect(command[0]).toBe('gunicorn');
-    expect(command.join(' ')).toMatch(/0\.0\.0\.0:8000/);
+    expect(command.join(' ')).toMatch(/--bind 127\.0\.0\.1:8000/);
   });
 
   test("gunicorn's workers fit the task's CPU units, (2 × vCPU) + 1 and at least 2, the same in the manifest and gunicorn.conf.py", () => {
@@ -226,13 +230,13 @@ describe('yo copilot-django --yes with the demo flags', () => {
 });
 
 describe('the options change what they should', () => {
-  test('without --spot every environment runs on regular Fargate', async () => {
+  test('without --spot every environment runs on regular Fargate; production allows no svc exec', async () => {
     const folder = await generateProject({ ...DEMO_FLAGS, spot: false });
-    expect(readYaml(folder, 'copilot/django/manifest.yml').environments).toEqual({ dev: { count: 1 }, prod: { count: 2 } });
+    expect(readYaml(folder, 'copilot/django/manifest.yml').environments).toEqual({ dev: { count: 1 }, prod: { count: 2, exec: false } });
   });
 
   test('without a domain: HTTP settings, no DJANGO_DOMAIN, README says what a domain adds', async () => {
-    const folder = await generateProject({ ...DEMO_FLAGS, domain: '' });
+    const folder = await generateProject({ ...DEMO_FLAGS, domain: '', 'allow-http': true });
     const manifest = readYaml(folder, 'copilot/django/manifest.yml');
     expect(manifest.variables.DJANGO_HTTPS).toBe('false');
     expect(manifest.variables.DJANGO_DOMAIN).toBeUndefined();
@@ -272,7 +276,8 @@ describe('without flags', () => {
   });
 
   test('a flag skips its prompt', async () => {
-    const result = await runApp({ app: 'shop', spot: true }, { answers: { service: 'django', domain: '', branches: 'main:prod', repository: '' } });
-    expect(result.askedQuestions.map((question) => question.name)).toEqual(['service', 'domain', 'branches', 'repository']);
+    const result = await runApp({ app: 'shop', spot: true }, { answers: { service: 'django', domain: '', branches: 'main:prod', allowHttp: true, repository: '' } });
+    // Without a domain, production over plain HTTP is asked too.
+    expect(result.askedQuestions.map((question) => question.name)).toEqual(['service', 'domain', 'branches', 'allowHttp', 'repository']);
   });
 });

@@ -10,17 +10,20 @@ import { checkManifest } from './support/copilot-schema.js';
 import { editLikeAUser } from './support/edits.js';
 import { DEMO_FLAGS, generateProject, listFiles, readText, readYaml, runApp, runCli, runEnv, snapshot, temporaryFolder } from './support/generate.js';
 
+/** The generated count of a Spot environment: `count` tasks, the first `onDemand` on regular Fargate. */
+const spotCount = (count: number, onDemand = 0) => ({ range: { min: count, max: count, spot_from: onDemand + 1 }, cpu_percentage: 70 });
+
 function expectEditsKept(cwd: string): void {
   const text = readText(cwd, 'copilot/django/manifest.yml');
   expect(text).toContain('  # feature flag for the new checkout, see ADR-12\n  CHECKOUT_V2: "on"\n');
   const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
-  expect(manifest.environments.dev.count).toEqual({ spot: 3 });
+  expect(manifest.environments.dev.count).toEqual(spotCount(3));
   expect(readText(cwd, 'nginx/nginx.conf')).toMatch(/# rate limits: see ops runbook\n$/);
 }
 
 function expectStagingComplete(cwd: string, branch = 'release'): void {
   const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
-  expect(manifest.environments.staging).toEqual({ count: { spot: 1 } });
+  expect(manifest.environments.staging).toEqual({ count: spotCount(1) });
   expect(checkManifest('service', manifest)).toEqual([]);
   expect(readYaml(cwd, 'copilot/environments/staging/manifest.yml')).toMatchObject({ name: 'staging', type: 'Environment' });
   const pipeline = readYaml(cwd, `copilot/pipelines/demo-${branch}/manifest.yml`);
@@ -124,9 +127,9 @@ describe('switching to Spot', () => {
     const cwd = await generateProject({ ...DEMO_FLAGS, spot: false });
     await runApp({ yes: true, spot: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd });
     const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
-    expect(manifest.environments.dev).toEqual({ count: { spot: 1 } });
-    expect(manifest.environments.prod).toEqual({ count: { spot: 2 } });
-    expect(manifest.environments.staging).toEqual({ count: { spot: 1 } });
+    expect(manifest.environments.dev).toEqual({ count: spotCount(1) });
+    expect(manifest.environments.prod).toEqual({ count: spotCount(2, 1), exec: false });
+    expect(manifest.environments.staging).toEqual({ count: spotCount(1) });
     expect(manifest.network.connect).toBe(false);
     expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].spotSwitch).toBeUndefined();
   });
@@ -143,9 +146,9 @@ describe('switching to Spot', () => {
     const cwd = await projectWithServiceConnect();
     await runApp({ yes: true, spot: true, branches: 'develop:dev,main:prod,release:staging' }, { cwd });
     const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
-    expect(manifest.environments.dev).toEqual({ count: { spot: 1 }, network: { connect: false } });
-    expect(manifest.environments.prod).toEqual({ count: { spot: 2 }, network: { connect: false } });
-    expect(manifest.environments.staging).toEqual({ count: { spot: 1 } });
+    expect(manifest.environments.dev).toEqual({ count: spotCount(1), network: { connect: false } });
+    expect(manifest.environments.prod).toEqual({ count: spotCount(2, 1), exec: false, network: { connect: false } });
+    expect(manifest.environments.staging).toEqual({ count: spotCount(1) });
     expect(manifest.network.connect).toBe(true);
     expect(checkManifest('service', manifest)).toEqual([]);
     expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].spotSwitch).toEqual(['dev', 'prod']);
@@ -167,19 +170,19 @@ describe('switching to Spot', () => {
     await runApp({ yes: true, spot: true }, { cwd });
     const manifestPath = join(cwd, 'copilot/django/manifest.yml');
     const text = readText(cwd, 'copilot/django/manifest.yml');
-    const devBlock = /  dev:\n    count:\n      spot: 1\n(    #.*\n)*    network:\n      connect: false\n/;
+    const devBlock = /(  dev:\n(?:    #.*\n)*    count:\n(?: {6}.*\n)+)(    #.*\n)*    network:\n      connect: false\n/;
     expect(text).toMatch(devBlock);
-    writeFileSync(manifestPath, text.replace(devBlock, '  dev:\n    count:\n      spot: 1\n'));
+    writeFileSync(manifestPath, text.replace(devBlock, '$1'));
     await runApp({ yes: true }, { cwd });
     const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
-    expect(manifest.environments.dev).toEqual({ count: { spot: 1 } });
+    expect(manifest.environments.dev).toEqual({ count: spotCount(1) });
     expect(manifest.environments.prod.network).toEqual({ connect: false });
     expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].spotSwitch).toEqual(['prod']);
   });
 
   test('the built command prints one deploy for a generated project, and the two-step procedure with Service Connect on', async () => {
     const cwd = temporaryFolder();
-    await runCli(['--yes', '--app', 'demo', '--no-spot'], cwd);
+    await runCli(['--yes', '--app', 'demo', '--allow-http', '--no-spot'], cwd);
     const direct = await runCli(['--yes', '--spot'], cwd);
     expect(direct.code).toBe(0);
     expect(direct.stdout + direct.stderr).toMatch(/Moving the deployed environment\(s\) dev, prod to Fargate Spot: Service Connect is off .* one deploy does it/);

@@ -320,7 +320,9 @@ const RE_RUN = 'Next, in AWS, for what this run changed';
 
 async function generate(flags: string[]): Promise<{ folder: string; result: CliResult }> {
   const folder = temporaryFolder();
-  const result = await runCli(['--yes', '--app', 'demo', ...flags], folder);
+  // Without a domain the production environments need --allow-http (plain HTTP).
+  const http = flags.includes('--domain') ? [] : ['--allow-http'];
+  const result = await runCli(['--yes', '--app', 'demo', ...http, ...flags], folder);
   expect(result.stderr).not.toMatch(/Error/);
   expect(result.code).toBe(0);
   return { folder, result };

@@ -48,7 +48,7 @@ describe('a refused flag writes nothing', () => {
 describe('accepted values are normalised', () => {
   test('an SSH GitHub remote becomes the HTTPS URL Copilot expects', async () => {
     const result = await runApp({ ...DEMO_FLAGS, yes: true, repository: 'git@github.com:Example/demo.git' });
-    result.assertFileContent('copilot/pipelines/demo-main/manifest.yml', /repository: https:\/\/github\.com\/Example\/demo\n/);
+    result.assertFileContent('copilot/pipelines/demo-main/manifest.yml', /repository: "https:\/\/github\.com\/Example\/demo"\n/);
   });
 
   test('a CodeCommit remote of git-remote-codecommit needs no connection', async () => {
@@ -56,7 +56,7 @@ describe('accepted values are normalised', () => {
     result.assertFileContent('copilot/pipelines/demo-main/manifest.yml', /provider: CodeCommit/);
     result.assertFileContent(
       'copilot/pipelines/demo-main/manifest.yml',
-      /repository: https:\/\/git-codecommit\.eu-west-1\.amazonaws\.com\/v1\/repos\/demo/,
+      /repository: "https:\/\/git-codecommit\.eu-west-1\.amazonaws\.com\/v1\/repos\/demo/,
     );
     result.assertNoFileContent('copilot/pipelines/demo-main/manifest.yml', /connection_name/);
   });
@@ -69,7 +69,7 @@ describe('accepted values are normalised', () => {
   test('the app name defaults to the folder name made into a Copilot name', async () => {
     const cwd = join(temporaryFolder(), 'My_Shop 2');
     mkdirSync(cwd);
-    const result = await runApp({ yes: true }, { cwd });
+    const result = await runApp({ yes: true, 'allow-http': true }, { cwd });
     result.assertFileContent('copilot/.workspace', /^application: my-shop-2\n/);
   });
 });
@@ -79,7 +79,7 @@ describe('stored answers are checked like flags', () => {
     const cwd = temporaryFolder();
     const stored = { 'generator-copilot-django': { app: 'demo', spot: 'yes' } };
     writeFileSync(join(cwd, '.yo-rc.json'), JSON.stringify(stored));
-    await expect(runApp({ yes: true }, { cwd })).rejects.toThrow('--spot "yes" (stored in .yo-rc.json) is refused: it must be true or false.');
+    await expect(runApp({ yes: true, 'allow-http': true }, { cwd })).rejects.toThrow('--spot "yes" (stored in .yo-rc.json) is refused: it must be true or false.');
     expect(listFiles(cwd)).toEqual(['.yo-rc.json']);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { parse } from 'yaml';
 import Generator from 'yeoman-generator';
 import { AnswersError, promptValidator, readStoredAnswers, readStoredState, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
@@ -22,6 +22,9 @@ import { planContext } from '../shared/plan.js';
 import { rerunChanges } from '../shared/runbook.js';
 import { findWorkloadDatabase } from '../shared/database.js';
 import { PATCH_FILE, overrideTargets, updatePatchFile } from '../shared/overrides.js';
+import { withoutCredentials } from '../shared/repository.js';
+import { leavingLinksMessage, linksLeavingRoot } from '../shared/symlinks.js';
+import { planFiles } from '../shared/files.js';
 import type { Manifest } from '../shared/copilot-manifest.js';
 
 export type Options = Generator['options'] & Partial<Record<QuestionName, unknown>> & { yes?: boolean; force?: boolean; 'remove-environments'?: boolean };
@@ -50,6 +53,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   /** What the run says about Copilot's Lambda runtime patches (overrides.ts). */
   private overrideNotices: string[] = [];
   private writtenOverrides: string[] = [];
+  /** Where the repository URL held credentials that were dropped (never what they were). */
+  private droppedCredentials = new Set<string>();
 
   constructor(args?: string[], options?: Options) {
     super(args, options);
@@ -70,11 +75,12 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   initializing(): void {
     this._refuseUnknownFlags();
     const stored = this.config.getAll();
-    this.storedRaw = readStoredAnswers(stored);
+    this.storedRaw = this._withoutCredentials(readStoredAnswers(stored), '.yo-rc.json');
     const state = readStoredState(stored);
     try {
-      // Runs before --settings and --wsgi existed stored neither: the project was detected then, as it is now.
-      this.previous = { answers: validateAnswers({ settings: '', wsgi: '', ...this.storedRaw }, () => 'stored'), state };
+      // Runs before --settings and --wsgi existed stored neither: the project was detected then, as it is now. Runs
+      // before --allow-http existed wrote production environments without a domain as they were asked to.
+      this.previous = { answers: validateAnswers({ settings: '', wsgi: '', allowHttp: true, ...this.storedRaw }, () => 'stored'), state };
     } catch {
       // A broken stored answer is refused when it is used (--yes), and is no merge base: nothing was written from it.
       this.previous = undefined;
@@ -82,7 +88,18 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   }
 
   async prompting(): Promise<void> {
-    this.answers = validateAnswers(await this._collectAnswers(), (name) => this.sources[name]);
+    const raw = await this._collectAnswers();
+    const from = this.sources.repository === 'prompt' ? 'your answer' : '--repository';
+    this.answers = validateAnswers(this._withoutCredentials(raw, from), (name) => this.sources[name]);
+  }
+
+  /** `raw` with a repository URL stripped of its credentials (repository.ts), before any message can show it. */
+  private _withoutCredentials(raw: RawAnswers, from: string): RawAnswers {
+    if (typeof raw.repository !== 'string') return raw;
+    const { url, dropped } = withoutCredentials(raw.repository.trim());
+    if (!dropped) return raw;
+    this.droppedCredentials.add(from);
+    return { ...raw, repository: url };
   }
 
   /** Everything is decided before anything is written: a refusal leaves the folder as it was. */
@@ -103,6 +120,21 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     this.state = { ...spot.state, existingProject, environmentDatabase: this.workloadDatabase === undefined, separateFiles };
     this.switchingNow = spot.switchingNow;
     this.switchedDirectly = spot.switchedDirectly;
+    this._refuseLinksLeavingRepository();
+  }
+
+  /** Every path the run may write or delete, checked before anything is written (symlinks.ts). */
+  private _refuseLinksLeavingRepository(): void {
+    const requirements = this.state.existingProject ? this.project?.requirements : undefined;
+    const paths = [
+      '.yo-rc.json',
+      ...planFiles(planContext(this.answers, this.state, this.project)).map((file) => file.destination),
+      ...(requirements && this.project ? [posix.join(this.project.dir, requirements.file)] : []),
+      ...this._filesOfRemovedEnvironments().map((file) => file.destination),
+      ...overrideTargets(this.answers.service, {}, new Map(), false).map((target) => `${target.folder}/${PATCH_FILE}`),
+    ];
+    const links = linksLeavingRoot(this.destinationRoot(), paths);
+    if (links.length > 0) throw new AnswersError(leavingLinksMessage(links));
   }
 
   /**
@@ -163,6 +195,14 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   }
 
   end(): void {
+    if (this.droppedCredentials.size > 0) {
+      const fromOrigin = this.droppedCredentials.has('git remote origin');
+      this.log(
+        `The repository URL from ${[...this.droppedCredentials].join(' and ')} held credentials (a user, password or token before "@"): ` +
+          `dropped, neither stored nor printed; .yo-rc.json and the pipelines keep ${this.answers.repository || 'no URL'}.` +
+          (fromOrigin ? ` git still keeps them in .git/config: git remote set-url origin ${this.answers.repository} and a credential helper move them out.` : ''),
+      );
+    }
     if (this.project && this.state.existingProject && !this.previous) {
       const { dir, baseSettingsModule, wsgiApplication, requirements } = this.project;
       const prefix = dir === '.' ? '' : `${dir}/`;
@@ -184,6 +224,12 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       }
     }
     for (const line of this._settingsEnvironmentNotes()) this.log(line);
+    if (this.answers.domain === '' && !this.previous) {
+      this.log(
+        'Without --domain the load balancer speaks plain HTTP: admin passwords and session cookies travel unencrypted, and ' +
+          "the deployment settings silence the four HTTPS checks of check --deploy (README.md, \"HTTPS\"). Run again with --domain to add HTTPS.",
+      );
+    }
     if (this.addedRequirements.length > 0) this.log(`Added to your requirements: ${this.addedRequirements.join(', ')}.`);
     if (this.keptConflicts.length > 0) {
       this.log(
@@ -335,6 +381,12 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       gitOrigin: () => this._gitOrigin(),
       managePyFolders: () => (folders ??= findManagePyFolders(this.destinationRoot())),
       settingsChoice,
+      answered: (name) => {
+        const question = questions.find((entry) => entry.name === name)!;
+        const value = raw[name];
+        if (value === undefined) return undefined;
+        return typeof value === 'string' ? (question.normalize as (text: string) => string)(value) : value;
+      },
       wsgiChoice: () => {
         const folder = teamProject();
         const settings = answer('settings') || settingsChoice()?.module;
@@ -468,7 +520,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     const known = new Set([...Object.keys(this._options), ...ENVIRONMENT_FLAGS]);
     for (const argument of this._args) {
       const match = /^--(?:no-)?([^=]+)/.exec(argument);
-      if (match && !known.has(match[1])) throw new AnswersError(`Unknown flag ${argument}: run with --help to list the flags.`);
+      // The flag's name only: its value may be a credential.
+      if (match && !known.has(match[1])) throw new AnswersError(`Unknown flag ${argument.split('=')[0]}: run with --help to list the flags.`);
     }
   }
 
@@ -479,11 +532,15 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     return stdin === undefined || Boolean(stdin.isTTY);
   }
 
+  /** The default of --repository; the question's default drops its credentials, and the run says so. */
   private _gitOrigin(): string | undefined {
+    let origin: string | undefined;
     try {
-      return execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: this.destinationRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+      origin = execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: this.destinationRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
     } catch {
       return undefined;
     }
+    if (origin && withoutCredentials(origin).dropped) this.droppedCredentials.add('git remote origin');
+    return origin;
   }
 }

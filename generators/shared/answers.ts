@@ -2,7 +2,7 @@
  * Answers, from wherever they came (flag, prompt, `.yo-rc.json`, default), pass through `validateAnswers` once,
  * before anything is written. A broken answer gives one message naming the flag, the value and the rule.
  */
-import { flagOf, questions, type Answers, type Question, type QuestionName } from './questions.js';
+import { flagOf, productionWithoutDomain, questions, type Answers, type Question, type QuestionName } from './questions.js';
 import type { RunState } from './rerun.js';
 
 export type AnswerSource = 'flag' | 'prompt' | 'stored' | 'default';
@@ -50,6 +50,17 @@ export function validateAnswers(
       );
     } else {
       answers[question.name] = result.value;
+    }
+  }
+  if (problems.length === 0) {
+    // One rule across answers: a production environment needs a domain (HTTPS), or an explicit --allow-http.
+    const production = productionWithoutDomain(answers.domain, answers.branches);
+    if (production.length > 0 && answers.allowHttp !== true) {
+      problems.push(
+        `--branches ${describe(answers.branches)}${SOURCE_NOTE[sourceOf('branches')]} is refused without --domain: ${production.join(', ')} ` +
+          `${production.length > 1 ? 'are production environments' : 'is a production environment'}, and without a domain its load balancer speaks plain HTTP, ` +
+          'so admin passwords and session cookies travel unencrypted. Pass --domain (a domain in Route 53), or --allow-http to accept that.',
+      );
     }
   }
   if (problems.length > 0) throw new AnswersError(problems.join('\n'));

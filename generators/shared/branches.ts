@@ -48,3 +48,10 @@ export function branchesRule(value: string): string | undefined {
   }
   return undefined;
 }
+
+/** Environments named like production (prod, production, prd, live, prod-eu…): two tasks, approval before deploy. */
+const PRODUCTION = /^(prod|production|prd|live)(-|$)/;
+
+export function isProductionEnvironment(name: string): boolean {
+  return PRODUCTION.test(name);
+}

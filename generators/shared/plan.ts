@@ -2,7 +2,7 @@
  * From validated answers to the plan: the values every template receives and which files are written.
  * Everything computed lives here; templates only print it.
  */
-import { parseBranches, branchSlug } from './branches.js';
+import { branchSlug, isProductionEnvironment, parseBranches } from './branches.js';
 import { LAMBDA_RUNTIME } from './lambdas.js';
 import type { Answers } from './questions.js';
 import { parseRepository, type SourceProvider } from './repository.js';
@@ -57,8 +57,13 @@ export interface EnvironmentPlan {
   /** Production environments get two tasks and a manual approval before their pipeline deploys. */
   production: boolean;
   pipelineName: string;
-  /** Tasks in this environment; on Spot this many Spot tasks. */
+  /** Tasks in this environment. */
   count: number;
+  /**
+   * On Spot, the tasks kept on regular Fargate: one in production, so a Spot shortage never leaves it without a task
+   * (Copilot's count.range.spot_from); none elsewhere.
+   */
+  onDemand: number;
   /** Deployed before on the other capacity provider: Service Connect off for one deploy (rerun.ts). */
   spotSwitch: boolean;
   /** ACUs of the environment's database (database.ts): a minimum of 0 pauses when idle, never in production. */
@@ -111,6 +116,13 @@ export interface TemplateContext {
   nginxPort: number;
   nginxContainer: string;
   healthPath: string;
+  /**
+   * The target group's deregistration delay, in seconds: after SIGTERM nginx and gunicorn keep serving this long, so
+   * that a task stopped before the load balancer has deregistered it (a Spot interruption) drops no request.
+   */
+  drainSeconds: number;
+  /** The environments' VPC (Copilot's default; the environment manifests set no `network.vpc`): nginx's trusted hops. */
+  vpcCidr: string;
   pythonImage: string;
   nginxImage: string;
   uid: number;
@@ -146,13 +158,12 @@ export function gunicornSize(cpuUnits: number): { workers: number; threads: numb
   return { workers: Math.max(2, Math.round(cpuUnits / 512) + 1), threads: 4 };
 }
 
-const PRODUCTION = /^(prod|production|prd|live)(-|$)/;
 /** CodeStar connection names are at most 32 characters. */
 const CONNECTION_NAME_MAX = 32;
 
 function planEnvironments(answers: Answers, state: RunState = NO_STATE): EnvironmentPlan[] {
   return parseBranches(answers.branches).map(({ branch, environment }) => {
-    const production = PRODUCTION.test(environment);
+    const production = isProductionEnvironment(environment);
     return {
       name: environment,
       branch,
@@ -160,6 +171,7 @@ function planEnvironments(answers: Answers, state: RunState = NO_STATE): Environ
       production,
       pipelineName: `${answers.app}-${branchSlug(branch)}`,
       count: production ? 2 : 1,
+      onDemand: answers.spot && production ? 1 : 0,
       spotSwitch: state.spotSwitch.includes(environment),
       databaseCapacity: databaseCapacity(production),
     };
@@ -208,6 +220,8 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     nginxPort: 8080,
     nginxContainer: 'nginx',
     healthPath: '/healthz/',
+    drainSeconds: 30,
+    vpcCidr: '10.0.0.0/16',
     pythonImage: pythonImageFor(existing ? project.djangoVersion : undefined),
     nginxImage: 'nginx:1.27-alpine',
     uid: 1000,

@@ -5,8 +5,8 @@
 import { basename } from 'node:path';
 import { copilotName, domainName, projectFolder, pythonModule, wsgiApplication } from './rules.js';
 import type { SettingsChoice, WsgiChoice } from './detect.js';
-import { branchesRule } from './branches.js';
-import { repositoryRule } from './repository.js';
+import { branchesRule, isProductionEnvironment, parseBranches } from './branches.js';
+import { repositoryRule, withoutCredentials } from './repository.js';
 
 export interface Answers {
   app: string;
@@ -15,6 +15,8 @@ export interface Answers {
   domain: string;
   /** `branch:environment` pairs, comma-separated, as the user gave them. */
   branches: string;
+  /** Production environments may run without a domain, over plain HTTP (checked with domain and branches in answers.ts). */
+  allowHttp: boolean;
   spot: boolean;
   /** '' when no repository is known yet (no pipelines are written then). */
   repository: string;
@@ -37,6 +39,8 @@ export interface DefaultsContext {
   settingsChoice: () => SettingsChoice | undefined;
   /** The WSGI application of the settings answered for --settings; undefined when the project is ours or absent. */
   wsgiChoice: () => WsgiChoice | undefined;
+  /** An earlier question's answer, normalised; undefined when it has none yet. */
+  answered: (name: QuestionName) => unknown;
 }
 
 interface QuestionBase<Name extends QuestionName> {
@@ -63,6 +67,14 @@ export function flagOf(question: { name: string }): string {
 
 const trimmed = (value: string) => value.trim();
 const optional = (rule: (value: string) => string | undefined) => (value: string) => (value === '' ? undefined : rule(value));
+
+/** Production environments of `branches` when `domain` is empty: they would serve logins over plain HTTP. */
+export function productionWithoutDomain(domain: unknown, branches: unknown): string[] {
+  if (domain !== '' || typeof branches !== 'string' || branchesRule(branches) !== undefined) return [];
+  return parseBranches(branches)
+    .map(({ environment }) => environment)
+    .filter(isProductionEnvironment);
+}
 
 /** A folder name turned into a Copilot name: `My_Shop` → `my-shop`. */
 function appNameFromFolder(folder: string): string {
@@ -118,6 +130,21 @@ export const questions: Question[] = [
     rule: branchesRule,
   },
   {
+    name: 'allowHttp',
+    type: 'boolean',
+    message: 'Run production environments without a domain, over plain HTTP (admin passwords travel unencrypted)?',
+    default: () => false,
+    defaultDescription: 'no',
+    normalize: (value) => value,
+    rule: () => undefined,
+    askReason: ({ answered }) => {
+      const production = productionWithoutDomain(answered('domain'), answered('branches'));
+      if (production.length === 0) return undefined;
+      const which = `${production.join(', ')} ${production.length > 1 ? 'are production environments' : 'is a production environment'}`;
+      return `--domain is empty and ${which}, whose admin login would travel over plain HTTP (--domain gives HTTPS)`;
+    },
+  },
+  {
     name: 'spot',
     type: 'boolean',
     message: 'Run the tasks on Fargate Spot (cheaper, may be interrupted)?',
@@ -130,9 +157,10 @@ export const questions: Question[] = [
     name: 'repository',
     type: 'string',
     message: 'Source repository URL for the pipelines (GitHub, Bitbucket or CodeCommit; empty for none yet)',
-    default: ({ gitOrigin }) => gitOrigin() ?? '',
-    defaultDescription: '`git remote get-url origin`, if any',
-    normalize: trimmed,
+    // A token or password in the URL (`https://x-access-token:TOKEN@github.com/…`) is never stored, shown or used.
+    default: ({ gitOrigin }) => withoutCredentials(gitOrigin() ?? '').url,
+    defaultDescription: '`git remote get-url origin` without its credentials, if any',
+    normalize: (value) => withoutCredentials(value.trim()).url,
     rule: optional(repositoryRule),
   },
   {

@@ -12,6 +12,7 @@ import { NO_STATE, type RunState } from './rerun.js';
 import type { ExistingProject } from './detect.js';
 import { templatesRoot } from './paths.js';
 import { firstRunbook } from './runbook.js';
+import { mermaidText, shellWord, yamlString } from './quoting.js';
 
 export interface RenderedFile extends PlannedFile {
   contents: string;
@@ -32,12 +33,18 @@ export function renderProject(answers: Answers, state: RunState = NO_STATE, proj
   return renderFiles(planContext(answers, state, project));
 }
 
+/**
+ * `<%=` prints a value as it is: EJS's default escaping is HTML's (`&` → `&amp;`), wrong in YAML, shell, Python and
+ * nginx files. A value that may hold special characters is quoted in the template for its file (quoting.ts).
+ */
+const raw = (value: unknown): string => (value === undefined || value === null ? '' : String(value));
+
 /** Every planned file of `context`, rendered. */
 export function renderFiles(context: TemplateContext): RenderedFile[] {
   // The README's commands are the runbook's, the same the run prints (runbook.ts).
-  const values = { ...context, runbook: firstRunbook(context) };
+  const values = { ...context, runbook: firstRunbook(context), yamlString, shellWord, mermaidText };
   return planFiles(context).map((file) => ({
     ...file,
-    contents: ejs.render(readTemplate(file.template), { ...values, ...file.locals }, { filename: join(templatesRoot(), file.template), cache: true }),
+    contents: ejs.render(readTemplate(file.template), { ...values, ...file.locals }, { filename: join(templatesRoot(), file.template), cache: true, escape: raw }),
   }));
 }

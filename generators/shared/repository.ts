@@ -45,6 +45,24 @@ export function parseRepository(value: string): Repository | undefined {
   return undefined;
 }
 
+/**
+ * `value` without the user part of an HTTP(S) URL (`x-access-token:TOKEN@`, `user:password@`, `TOKEN@`), which git
+ * sends as credentials and which must never reach .yo-rc.json or a message; an SSH URL keeps its user (`git@`, a
+ * CodeCommit SSH key ID) and loses only a password. The user part runs to the last `@`, even past a `/` (a password
+ * typed unencoded): no repository URL this generator accepts has an `@` after its host. `dropped` says whether
+ * anything was removed.
+ */
+export function withoutCredentials(value: string): { url: string; dropped: boolean } {
+  const match = /^(https?|ssh):\/\/(.*)@/i.exec(value);
+  if (!match) return { url: value, dropped: false };
+  const [whole, scheme, userinfo] = match;
+  const rest = value.slice(whole.length);
+  if (scheme.toLowerCase() !== 'ssh') return { url: `${scheme}://${rest}`, dropped: true };
+  const separator = userinfo.indexOf(':');
+  if (separator < 0) return { url: value, dropped: false };
+  return { url: `${scheme}://${userinfo.slice(0, separator)}@${rest}`, dropped: true };
+}
+
 export function repositoryRule(value: string): string | undefined {
   return parseRepository(value) ? undefined : REPOSITORY_RULE;
 }

@@ -31,7 +31,10 @@ export function domainName(value: string): string | undefined {
   return undefined;
 }
 
-/** git check-ref-format for a branch name, minus `:` which separates branch from environment here. */
+/**
+ * git check-ref-format for a branch name, minus `:` and `,`, which separate branch from environment and the pairs of
+ * `--branches`. Every other character git allows is allowed: templates quote the name for each file (quoting.ts).
+ */
 export function gitBranchName(value: string): string | undefined {
   const broken =
     value === '' ||
@@ -47,13 +50,38 @@ export function gitBranchName(value: string): string | undefined {
     value.split('/').some((part) => part.startsWith('.')) ||
     // eslint-disable-next-line no-control-regex
     /[\x00-\x20\x7f~^:?*[\\]/.test(value);
-  return broken ? 'be a valid git branch name (see git check-ref-format)' : undefined;
+  if (broken) return 'be a valid git branch name (see git check-ref-format)';
+  return value.includes(',') ? 'be a valid git branch name without a comma (commas separate the pairs of --branches)' : undefined;
 }
 
-/** A folder inside the repository, written as a relative POSIX path. */
+/**
+ * Folders other tools own: git's (hooks run on every commit), npm's, and Copilot's workspace. Compared without case:
+ * on a case-insensitive file system `.GIT` is `.git`.
+ */
+const FOREIGN_FOLDERS: Array<{ name: string; owner: string; anywhere: boolean }> = [
+  { name: '.git', owner: 'git', anywhere: true },
+  { name: 'node_modules', owner: 'npm', anywhere: true },
+  { name: 'copilot', owner: 'Copilot', anywhere: false },
+];
+
+/**
+ * A folder inside the repository, written as a relative POSIX path of plain names (`.` for the root). The folder
+ * lands in Dockerfiles, YAML, shell commands and Markdown unquoted, so its names keep to letters, digits, `_`, `-`
+ * and inner dots.
+ */
 export function projectFolder(value: string): string | undefined {
-  const broken = value === '' || value.startsWith('/') || value.split('/').some((part) => part === '..' || part === '') || /[\s\\:*?"<>|]/.test(value);
-  return broken ? 'be a folder inside the repository, as a relative path like app or apps (no .., no leading /)' : undefined;
+  if (value === '.') return undefined;
+  const parts = value.split('/');
+  const foreign = FOREIGN_FOLDERS.find(({ name, anywhere }) => (anywhere ? parts : parts.slice(0, 1)).some((part) => part.toLowerCase() === name));
+  if (foreign) {
+    const where = foreign.anywhere ? `a ${foreign.name} folder` : `the repository's ${foreign.name}/ folder`;
+    return `be a folder of your project, not ${where} or inside one (${foreign.owner} owns it)`;
+  }
+  // An empty name (a leading /, //) and `..` fail the pattern too.
+  const broken = parts.some((part) => !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(part) || part.endsWith('.'));
+  return broken
+    ? 'be a folder inside the repository, as a relative path like app or apps: names of letters, digits, _, - and inner dots, separated by / (no .., no leading /)'
+    : undefined;
 }
 
 const PYTHON_MODULE = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;

@@ -8,9 +8,10 @@
  */
 import { planFiles } from './files.js';
 import type { EnvironmentPlan, PipelineSource, TemplateContext } from './plan.js';
+import { shellWord } from './quoting.js';
 
 export interface RunbookStep {
-  /** One shell command, exactly as the user types it. */
+  /** One shell command, exactly as the user types it; a value that may hold shell characters is a quoted word. */
   command: string;
   /** Why it is there, or what it does, in a few words. */
   why: string;
@@ -84,10 +85,10 @@ function pushSection(context: TemplateContext, environments: EnvironmentPlan[]):
       'the pipeline is created (it starts a first release at once). A push is refused where the branch has commits ' +
       'this one lacks: merge, then push.',
     steps: [
-      { command: `git add ${committedPaths(context).join(' ')}`, why: 'what the generator wrote' },
+      { command: `git add ${committedPaths(context).map(shellWord).join(' ')}`, why: 'what the generator wrote' },
       { command: `git commit -m "${COMMIT_MESSAGE}"`, why: 'one commit for every branch' },
       ...environments.map((environment) => ({
-        command: `git push origin HEAD:${environment.branch}`,
+        command: `git push origin ${shellWord(`HEAD:${environment.branch}`)}`,
         why: `branch ${environment.branch}, deployed to ${environment.name}`,
       })),
     ],

@@ -27,7 +27,7 @@ export const OPTION_SETS: OptionSet[] = [
   },
   {
     label: 'no domain, no Spot, three branches, service "web"',
-    flags: { app: 'shop', service: 'web', domain: '', branches: 'develop:dev,staging:stage,main:prod', spot: false, repository: REPOSITORY },
+    flags: { app: 'shop', service: 'web', domain: '', 'allow-http': true, branches: 'develop:dev,staging:stage,main:prod', spot: false, repository: REPOSITORY },
     environment: 'prod',
   },
   {
@@ -55,7 +55,7 @@ export const EXISTING_PROJECT_SETS: OptionSet[] = [
   'django-environ, own gunicorn.conf.py (starter)',
 ].map((layout, index) => ({
   label: `existing project: ${layout}`,
-  flags: { app: `team${index + 1}`, domain: index === 1 ? '' : 'example.com', branches: 'develop:dev,main:prod', spot: index !== 0, repository: REPOSITORY },
+  flags: { app: `team${index + 1}`, ...(index === 1 ? { domain: '', 'allow-http': true } : { domain: 'example.com' }), branches: 'develop:dev,main:prod', spot: index !== 0, repository: REPOSITORY },
   environment: 'dev',
   layout,
 }));
@@ -66,7 +66,7 @@ export const STATIC_OPTION_SETS: OptionSet[] = [
   RERUN_SET,
   {
     label: 'no domain, Spot, one branch',
-    flags: { app: 'tiny', domain: '', branches: 'main:live', spot: true, repository: REPOSITORY },
+    flags: { app: 'tiny', domain: '', 'allow-http': true, branches: 'main:live', spot: true, repository: REPOSITORY },
     environment: 'live',
   },
 ];
