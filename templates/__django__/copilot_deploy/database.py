@@ -6,13 +6,43 @@ from urllib.parse import unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 
+# How long a connection attempt may take before it fails: longer than an Aurora Serverless v2 database paused when
+# idle takes to resume (about 15 seconds), short enough that a start-up stuck on a database that accepts the
+# connection and never answers fails well within the health check's grace period (120 s), with the deploy lock's
+# wait after it (copilot_deploy/management/commands/locked.py). PGCONNECT_TIMEOUT, libpq's own variable for it,
+# sets another.
+CONNECT_TIMEOUT_VARIABLE = "PGCONNECT_TIMEOUT"
+CONNECT_TIMEOUT_SECONDS = 30
+# TCP keepalives: a connection whose server went away (a failover, a network fault) fails after about a minute of
+# silence, not after the kernel's two hours.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+
+
 def database_from_environment(environ=os.environ):
     """DATABASES["default"] from DB_SECRET, else DATABASE_URL; None when neither is set."""
     if environ.get("DB_SECRET"):
-        return database_from_secret(environ["DB_SECRET"])
-    if environ.get("DATABASE_URL"):
-        return database_from_url(environ["DATABASE_URL"])
-    return None
+        database = database_from_secret(environ["DB_SECRET"])
+    elif environ.get("DATABASE_URL"):
+        database = database_from_url(environ["DATABASE_URL"])
+    else:
+        return None
+    return {**database, "OPTIONS": connection_options(environ)}
+
+
+def connection_options(environ=os.environ):
+    """The driver's connection options: the connect timeout and the keepalives (libpq's names; psycopg 2 and 3)."""
+    value = environ.get(CONNECT_TIMEOUT_VARIABLE) or str(CONNECT_TIMEOUT_SECONDS)
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = 0
+    # libpq treats 0 as "wait forever" and rounds 1 up to 2: only a whole number from 2 on means what it says.
+    if seconds < 2:
+        raise ImproperlyConfigured(
+            f"{CONNECT_TIMEOUT_VARIABLE} must be a whole number of seconds, at least 2, not {value!r}: "
+            "how long a connection to the database may take before it fails."
+        )
+    return {"connect_timeout": seconds, **KEEPALIVES}
 
 
 def database_from_secret(secret_json):
