@@ -13,6 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { planContext } from '../generators/shared/plan.js';
 import { renderFiles } from '../generators/shared/render.js';
 import { describeWith, PYTHON, programPath } from './support/programs.js';
+import { readStaticManifest } from './support/static-manifest.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rendering: the generator's own plan and templates (generators/shared), for the demo answers; a test may
@@ -30,6 +31,7 @@ const DEMO_ANSWERS = {
   djangoDir: 'app',
   settings: '',
   wsgi: '',
+  allowHttp: false,
 };
 
 const DEFAULT_CONTEXT: TemplateContext = planContext(DEMO_ANSWERS);
@@ -344,7 +346,7 @@ describeWith(['django'])('the generated Django project', () => {
       ]);
     });
 
-    it('builds an image that installs dependencies before the code and runs gunicorn on 0.0.0.0:8000 as a non-root user', async () => {
+    it('builds an image that installs dependencies before the code and runs gunicorn on the task loopback, 127.0.0.1:8000, as a non-root user', async () => {
       const dockerfile = await readFile(path.join(appDir, 'Dockerfile'), 'utf8');
       const instructions = dockerfile
         .replace(/\\\n/g, ' ')
@@ -368,7 +370,7 @@ describeWith(['django'])('the generated Django project', () => {
       expect(instructions).toContain('ENTRYPOINT ["/app/entrypoint.sh"]');
       const cmd = JSON.parse(instructions[index('CMD ')].slice(4)) as string[];
       expect(cmd[0]).toBe('gunicorn');
-      expect(cmd).toEqual(expect.arrayContaining(['--bind', '0.0.0.0:8000', 'config.wsgi:application']));
+      expect(cmd).toEqual(expect.arrayContaining(['--bind', '127.0.0.1:8000', 'config.wsgi:application']));
     });
   });
 
@@ -587,7 +589,7 @@ print(json.dumps({name: config[name] for name in names}))
 `;
       const fromManifest = lastJsonLine(await python(appDir, localEnv({ WEB_CONCURRENCY: '3', GUNICORN_THREADS: '8' }), probe));
       expect(fromManifest).toEqual({
-        bind: '0.0.0.0:8000',
+        bind: '127.0.0.1:8000',
         workers: 3,
         threads: 8,
         worker_class: 'gthread',
@@ -678,7 +680,7 @@ print(json.dumps({name: config[name] for name in names}))
       const css = await readdir(path.join(staticRoot, 'admin', 'css'));
       expect(css).toContain('base.css');
       expect(css).toContainEqual(expect.stringMatching(/^base\.[0-9a-f]{12}\.css$/));
-      const manifest = JSON.parse(await readFile(path.join(staticRoot, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      const manifest = readStaticManifest(staticRoot);
       expect(css).toContain(path.basename(manifest.paths['admin/css/base.css']));
       const created = await superusers();
       expect(created).toEqual([{ username: 'admin', password: expect.stringMatching(/^pbkdf2_sha256\$/) }]);
@@ -693,7 +695,7 @@ print(json.dumps({name: config[name] for name in names}))
     it('writes a gzip copy next to each stylesheet and script, for nginx to send as it is', async () => {
       const { staticRoot, entrypoint } = await entrypointRun();
       expect(await entrypoint()).toMatchObject({ code: 0, stderr: '' });
-      const manifest = JSON.parse(await readFile(path.join(staticRoot, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      const manifest = readStaticManifest(staticRoot);
       for (const name of ['admin/css/base.css', 'admin/js/core.js']) {
         for (const served of [name, manifest.paths[name]]) {
           const original = await readFile(path.join(staticRoot, served));
@@ -719,7 +721,7 @@ print(json.dumps({name: config[name] for name in names}))
       expect(second.stdout).toContain('migrate: skipped, every migration is applied already.');
       expect(second.stdout).not.toMatch(/static files? copied/);
       expect(second.stdout.trim().split('\n').pop()).toBe('exec ok');
-      // Not one file rewritten, not even staticfiles.json.
+      // Not one file rewritten, not even the manifest.
       expect(await modificationTimes(staticRoot)).toEqual(collected);
 
       // New code: one more stylesheet in an app. The next start collects it, and only it, next to the rest.
@@ -729,7 +731,7 @@ print(json.dumps({name: config[name] for name in names}))
       const third = await entrypoint();
       expect(third).toMatchObject({ code: 0, stderr: '' });
       expect(third.stdout).toMatch(/\b1 static file copied to .*, \d+ unmodified/);
-      const manifest = JSON.parse(await readFile(path.join(staticRoot, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      const manifest = readStaticManifest(staticRoot);
       expect(manifest.paths['copilot_deploy/site.css']).toMatch(/^copilot_deploy\/site\.[0-9a-f]{12}\.css$/);
       expect(manifest.paths['admin/css/base.css']).toBeDefined();
       expect((await entrypoint()).stdout).toContain('collectstatic: skipped');

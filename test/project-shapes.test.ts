@@ -5,10 +5,11 @@
  * what the image's ignore file lets in, and collects their static files.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { contextEntries } from './support/task/build-context.js';
 import { describeWith, PYTHON } from './support/programs.js';
+import { readStaticManifest } from './support/static-manifest.js';
 import { listFiles, readText, readYaml, runCli, snapshot, temporaryFolder, type CliResult } from './support/generate.js';
 import { git, SHAPES, userRepository } from './support/existing-projects.js';
 
@@ -161,7 +162,7 @@ describeWith(['django', 'whitenoise', 'decouple', 'environ'])('a real project sh
       execFileSync(PYTHON, ['manage.py', 'check', '--deploy'], { cwd: image, env, stdio: 'pipe' });
       const collected = execFileSync(PYTHON, ['manage.py', 'collectstatic', '--noinput'], { cwd: image, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       expect(collected).toMatch(/static files? copied/);
-      const manifestFile = JSON.parse(readFileSync(join(staticRoot, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      const manifestFile = readStaticManifest(staticRoot);
       expect(manifestFile.paths[expected.collected]).toMatch(/\.[0-9a-f]{12}\./);
       expect(listFiles(staticRoot)).toContain(manifestFile.paths[expected.collected]);
     });

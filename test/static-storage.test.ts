@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describeWith, PYTHON } from './support/programs.js';
+import { readStaticManifest } from './support/static-manifest.js';
 import { DEMO_FLAGS, runApp, temporaryFolder } from './support/generate.js';
 import { cloudEnvironment, localEnvironment, SERVICE_HOST, startproject } from './support/task-environment.js';
 
@@ -107,7 +108,7 @@ function collectstatic(cwd: string, env: NodeJS.ProcessEnv) {
 }
 
 function manifest(staticRoot: string): Record<string, string> {
-  return JSON.parse(readFileSync(join(staticRoot, 'staticfiles.json'), 'utf8')).paths;
+  return readStaticManifest(staticRoot).paths;
 }
 
 async function adopt(settings: string, files: Record<string, string | Buffer>): Promise<string> {

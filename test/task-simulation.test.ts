@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describeWith, PYTHON } from './support/programs.js';
+import { readStaticManifest } from './support/static-manifest.js';
 import { Browser, csrfToken } from './support/task/browser.js';
 import type { TaskDefinition } from './support/task/manifest.js';
 import { header, type HttpResponse } from './support/task/network.js';
@@ -177,7 +178,7 @@ describeTask('the generated ECS task on the real programs', () => {
       expect(staticRoot).toBe(shared.djangoPath);
       expect(staticUrl).toMatch(/^\/.+\/$/);
       const volume = task.volumePath(shared.volume);
-      const manifest = JSON.parse(readFileSync(join(volume, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      const manifest = readStaticManifest(volume);
       const hashed = manifest.paths['admin/css/base.css'];
       expect(hashed).toMatch(/^admin\/css\/base\.[0-9a-f]{12}\.css$/);
       const fetchStatic = (path: string) => task.request({ path: `${staticUrl}${path}`, headers: { Host: publicHost(deployment).host } });
@@ -210,7 +211,7 @@ describeTask('the generated ECS task on the real programs', () => {
       // `location /static` (no trailing slash) with the alias would let /static../ reach the volume's parent.
       const nginxMount = definition.containers.find((container) => container.name === definition.target.container)?.mounts.find((mount) => mount.volume === shared.volume);
       const escape = await task.request({
-        path: `${staticUrl.replace(/\/$/, '')}../${posix.basename(nginxMount?.path ?? '')}/staticfiles.json`,
+        path: `${staticUrl.replace(/\/$/, '')}../${posix.basename(nginxMount?.path ?? '')}/${manifest.name}`,
         headers: { Host: publicHost(deployment).host },
       });
       expect(escape.status).not.toBe(200);
@@ -254,9 +255,9 @@ describeTask('the generated ECS task on the real programs', () => {
       const logs = task.container(djangoName).process.logs();
       expect(logs).toContain('entrypoint: start-up steps skipped: this image and task definition (revision 1) started on this database and static volume before');
       expect(logs).not.toContain('Waiting for the deploy lock');
-      // Not one file on the volume rewritten, not even staticfiles.json; nginx serves them as before.
+      // Not one file on the volume rewritten, not even the manifest; nginx serves them as before.
       expect(modificationTimes(volume)).toEqual(collected);
-      const manifest = JSON.parse(readFileSync(join(volume, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      const manifest = readStaticManifest(volume);
       const hashed = manifest.paths['admin/css/base.css'];
       const response = await task.request({ path: `/static/${hashed}`, headers: { Host: publicHost(deployment).host } });
       expect(response.status).toBe(200);

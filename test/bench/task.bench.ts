@@ -12,9 +12,9 @@
  * Run: NODE_OPTIONS=--experimental-vm-modules npx jest --config test/bench/jest.bench.config.js
  * BENCH_ROUNDS (default 7) and BENCH_WRK_SECONDS (default 3) change the rounds and the length of each wrk run.
  */
-import { readFileSync } from 'node:fs';
 import { DEMO_FLAGS, generateProject } from '../support/generate.js';
 import { describeWith, programPath } from '../support/programs.js';
+import { readStaticManifest } from '../support/static-manifest.js';
 import type { TaskDefinition } from '../support/task/manifest.js';
 import { header } from '../support/task/network.js';
 import { run } from '../support/task/processes.js';
@@ -101,7 +101,7 @@ describeWith(['root', 'unshare', 'nginx', 'django', 'gunicorn', 'psycopg2', 'pos
       const { definition } = deployment;
       // The static volume: the one the load balancer's target (nginx) mounts.
       const staticVolume = definition.containers.find((container) => container.name === definition.target.container)?.mounts[0]?.volume ?? '';
-      const manifest = JSON.parse(readFileSync(task.volumePath(staticVolume, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+      const manifest = readStaticManifest(task.volumePath(staticVolume));
       const staticPath = `/static/${manifest.paths['admin/css/base.css']}`;
       const subjects = {
         // The load balancer's health check sends the task's address as Host.

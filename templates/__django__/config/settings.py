@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from copilot_deploy.database import database_from_environment
-from copilot_deploy.ecs import task_ip_addresses
+from copilot_deploy.ecs import HostsAndTaskIps
 from copilot_deploy.environment import env_flag, in_cloud, required_secret_key
 from copilot_deploy.hosts import service_host_names, trusted_origins
 
@@ -32,7 +32,7 @@ HEALTH_CHECK_PATH = "<%= healthPath %>"
 # Any other Host gets 400. In the cloud: the service's names, plus the task's private IPs, which the load
 # balancer's health check sends as Host (there is no name it could send).
 HOST_NAMES = service_host_names()
-ALLOWED_HOSTS = [*HOST_NAMES, *task_ip_addresses()]
+ALLOWED_HOSTS = HostsAndTaskIps(HOST_NAMES)
 if not IN_CLOUD:
     ALLOWED_HOSTS += ["localhost", "127.0.0.1", "[::1]"]
 
@@ -133,8 +133,10 @@ USE_I18N = True
 USE_TZ = True
 
 # Django never serves static files in the cloud: collectstatic writes them to the EFS volume mounted at
-# STATIC_ROOT, and the nginx sidecar serves them from the same volume. Hashed names let old and new tasks
-# serve their own versions side by side during a deploy; the gzip copies spare nginx compressing them.
+# STATIC_ROOT, and the nginx sidecar serves them from the same volume. Every version of the code shares it:
+# hashed names and a manifest per version (staticfiles.<fingerprint>.json) let old and new tasks serve their own
+# pages side by side during a deploy or a rollback. Never collectstatic --clear: it would take their files from
+# the tasks of the other version. The gzip copies spare nginx compressing them.
 STATIC_URL = "<%= staticUrl %>"
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or (
     "<%= staticRoot %>" if IN_CLOUD else BASE_DIR / "staticfiles"

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from <%= userSettingsModule %> import *  # noqa: F401,F403 (your settings come first)
 from copilot_deploy.database import database_from_environment
-from copilot_deploy.ecs import task_ip_addresses
+from copilot_deploy.ecs import HostsAndTaskIps
 from copilot_deploy.environment import env_flag, in_cloud, required_secret_key
 from copilot_deploy.hosts import service_host_names, trusted_origins
 
@@ -39,8 +39,10 @@ if os.environ.get("DJANGO_STATIC_ROOT"):
     # collectstatic writes to the shared volume, where nginx serves <%= staticUrl %>: Django never serves them.
     STATIC_ROOT = os.environ["DJANGO_STATIC_ROOT"]
     STATIC_URL = "<%= staticUrl %>"
-    # Hashed names let old and new tasks serve their own versions side by side during a deploy; the gzip copies
-    # spare nginx compressing them.
+    # Every version of the code shares the volume: hashed names and a manifest per version
+    # (staticfiles.<fingerprint>.json) let old and new tasks serve their own pages side by side during a deploy or
+    # a rollback. Never collectstatic --clear: it would take their files from the tasks of the other version. The
+    # gzip copies spare nginx compressing them.
     _manifest_storage = "copilot_deploy.storage.CompressedManifestStaticFilesStorage"
     if django.VERSION >= (4, 2):
         # Django 4.2 and 5.0 refuse STORAGES next to the older STATICFILES_STORAGE or DEFAULT_FILE_STORAGE, and every
@@ -63,7 +65,7 @@ if IN_CLOUD:
     # Yours, plus the service's names and the task's private IPs, which the load balancer's health check
     # sends as Host. Any other Host still gets 400.
     HOST_NAMES = service_host_names()
-    ALLOWED_HOSTS = [*_yours.get("ALLOWED_HOSTS", []), *HOST_NAMES, *task_ip_addresses()]
+    ALLOWED_HOSTS = HostsAndTaskIps([*_yours.get("ALLOWED_HOSTS", []), *HOST_NAMES])
     HTTPS = env_flag("DJANGO_HTTPS")
     CSRF_TRUSTED_ORIGINS = [*_yours.get("CSRF_TRUSTED_ORIGINS", []), *trusted_origins(HOST_NAMES, "https" if HTTPS else "http")]
     SECURE_CONTENT_TYPE_NOSNIFF = True
