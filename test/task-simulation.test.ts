@@ -39,6 +39,14 @@ function secretsFor(definition: TaskDefinition): Record<string, string> {
   );
 }
 
+/**
+ * No drain on stop (DRAIN_SECONDS 0, as the local compose run has it): these tests stop many tasks, and
+ * task-faults.test.ts proves the drain the generated DRAIN_SECONDS gives (the deregistration delay) on its own.
+ */
+function quickStop(definition: TaskDefinition): Record<string, Record<string, string>> {
+  return Object.fromEntries(definition.containers.map((container) => [container.name, { DRAIN_SECONDS: '0' }]));
+}
+
 /** A figure for the test output, not an assertion. */
 function report(label: string, ms: number) {
   process.stdout.write(`[task simulation] ${label}: healthy ${(ms / 1000).toFixed(1)} s after the task started\n`);
@@ -103,7 +111,7 @@ describeTask('the generated ECS task on the real programs', () => {
       database = await simulation.createDatabase();
       volumes = simulation.createVolumes(deployment.definition);
       secrets = secretsFor(deployment.definition);
-      task = await simulation.startTask(deployment, { database, volumes, secrets });
+      task = await simulation.startTask(deployment, { database, volumes, secrets, variables: quickStop(deployment.definition) });
       report(`${flags.app}/${environment} first start`, await task.waitHealthy());
     }, 120_000);
 
@@ -243,7 +251,7 @@ describeTask('the generated ECS task on the real programs', () => {
       const collected = modificationTimes(volume);
       expect(task.container(djangoName).process.logs()).toContain('record_start: recorded;');
       await task.stop();
-      task = await simulation.startTask(deployment, { database, volumes, secrets });
+      task = await simulation.startTask(deployment, { database, volumes, secrets, variables: quickStop(deployment.definition) });
       report(`${flags.app}/${environment} restart`, await task.waitHealthy());
       expect(await superuserCount(database)).toBe(1);
       // The start never resets the password (someone may have changed it since).
@@ -274,7 +282,7 @@ describeTask('the generated ECS task on the real programs', () => {
       expect(await sessions()).toBe(0);
       const collected = modificationTimes(volume);
       await task.stop();
-      task = await simulation.startTask(deployment, { database, volumes, secrets });
+      task = await simulation.startTask(deployment, { database, volumes, secrets, variables: quickStop(deployment.definition) });
       report(`${flags.app}/${environment} restart after a migration changed`, await task.waitHealthy());
 
       const logs = task.container(djangoName).process.logs();
@@ -294,7 +302,7 @@ describeTask('the generated ECS task on the real programs', () => {
       const freshDatabase = await simulation.createDatabase();
       const sharedVolumes = simulation.createVolumes(deployment.definition);
       const tasks = await Promise.all(
-        [1, 2].map(() => simulation.startTask(deployment, { database: freshDatabase, volumes: sharedVolumes, secrets })),
+        [1, 2].map(() => simulation.startTask(deployment, { database: freshDatabase, volumes: sharedVolumes, secrets, variables: quickStop(deployment.definition) })),
       );
       try {
         const times = await Promise.all(tasks.map((started) => started.waitHealthy()));

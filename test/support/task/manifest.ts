@@ -46,6 +46,12 @@ export interface TaskDefinition {
   target: { container: string; port: number };
   healthCheck: { path: string; successCodes: string };
   volumes: Record<string, { efs?: { uid?: number; gid?: number } }>;
+  /**
+   * Each container's StopTimeout in seconds: how long ECS waits after SIGTERM before SIGKILL. From the service's
+   * `overrides/cfn.patches.yml` (`/Resources/TaskDefinition/Properties/ContainerDefinitions/<i>/StopTimeout`,
+   * containers in Copilot's order: the main one, then the sidecars by name); ECS's 30 s where none is patched.
+   */
+  stopTimeouts: Record<string, number>;
   /** The merged manifest, for anything else a test wants to read. */
   manifest: Doc;
 }
@@ -114,6 +120,28 @@ function buildPaths(projectDir: string, image: unknown, where: string): { docker
 function secretParameters(secrets: unknown): Record<string, string> {
   if (!isMap(secrets)) return {};
   return Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, isMap(value) ? `from_cfn:${String(value.from_cfn)}` : String(value)]));
+}
+
+/** ECS's StopTimeout when the task definition sets none. */
+export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+
+/** StopTimeouts the service's YAML patches set, by container name (see TaskDefinition.stopTimeouts). */
+function stopTimeouts(serviceFolder: string, containers: ContainerDefinition[]): Record<string, number> {
+  // Copilot's task definition: the main container, then the sidecars sorted by name (stack/transformers.go).
+  const [main, ...sidecars] = containers;
+  const order = [main.name, ...sidecars.map((sidecar) => sidecar.name).sort()];
+  const timeouts: Record<string, number> = Object.fromEntries(order.map((name) => [name, DEFAULT_STOP_TIMEOUT_SECONDS]));
+  const file = join(serviceFolder, 'overrides', 'cfn.patches.yml');
+  if (!existsSync(file)) return timeouts;
+  const patches = (parse(readFileSync(file, 'utf8')) ?? []) as Array<{ op?: string; path?: string; value?: unknown }>;
+  for (const patch of patches) {
+    const index = /^\/Resources\/TaskDefinition\/Properties\/ContainerDefinitions\/(\d+)\/StopTimeout$/.exec(patch.path ?? '')?.[1];
+    if (index === undefined || !['add', 'replace'].includes(String(patch.op))) continue;
+    const name = order[Number(index)];
+    if (name === undefined) throw new Error(`${file}: a StopTimeout for container ${index}, and the task has ${order.length}`);
+    timeouts[name] = Number(patch.value);
+  }
+  return timeouts;
 }
 
 export function readTaskDefinition(projectDir: string, environment: string): TaskDefinition {
@@ -190,6 +218,7 @@ export function readTaskDefinition(projectDir: string, environment: string): Tas
     target: { container: targetName, port: targetPort },
     healthCheck,
     volumes,
+    stopTimeouts: stopTimeouts(dirname(services[0]), containers),
     manifest,
   };
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { METADATA_ADDRESS, SUBNET_CIDR, GATEWAY, type Vpc } from './network.js';
-import { ProcessGroup } from './processes.js';
+import { ProcessGroup, sleep } from './processes.js';
 
 const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'metadata-server.mjs');
 const REGION = 'us-east-1';
@@ -41,6 +41,25 @@ export class MetadataEndpoint {
   /** Requests the endpoint answered, e.g. `GET /v4/<id> 200`: proof that a container asked. */
   requests(): string[] {
     return this.server.logs().split('\n').filter((line) => line.startsWith('GET '));
+  }
+
+  /**
+   * Makes the endpoint fail: the next `count` requests (every request until `recover()`, when omitted) get a 500,
+   * as from an agent that is not ready or overloaded. Requests answered so: `requests()` lines ending in ` 500`.
+   */
+  async fail(count = -1): Promise<void> {
+    const acknowledged = () => this.server.logs().split('\n').filter((line) => line === `failing ${count}`).length;
+    const before = acknowledged();
+    this.server.child.stdin?.write(`${JSON.stringify({ fail: count })}\n`);
+    for (let attempt = 0; acknowledged() === before; attempt++) {
+      if (attempt > 500) throw new Error(`the metadata endpoint did not acknowledge failing ${count}:\n${this.server.logs()}`);
+      await sleep(10);
+    }
+  }
+
+  /** Ends `fail()`: every request is answered again. */
+  recover(): Promise<void> {
+    return this.fail(0);
   }
 
   private async store(path: string, body: unknown): Promise<void> {

@@ -6,6 +6,9 @@
  *   endpoint at 169.254.170.2, and the load balancer, whose requests come from 10.0.0.1.
  * - Each task gets its own namespace (the awsvpc ENI): `lo` shared by its containers, and `eth0`, one end of a
  *   veth pair whose other end is on the bridge, with the task's private IP 10.0.1.x.
+ * - Other hosts a test needs are addresses on the same bridge (`addHost`): a peer task of the environment's security
+ *   group inside the VPC, a client outside it (the task's default route leads to the gateway, so it answers them
+ *   all), a database host that accepts connections and never answers (`blackHole`).
  * Every namespace is held by a process that ends when its stdin closes, so nothing outlives the test process.
  */
 import { execFile } from 'node:child_process';
@@ -72,10 +75,22 @@ export function header(response: HttpResponse, name: string): string | undefined
 export interface HttpRequest {
   ip: string;
   port: number;
+  /** The client's address (one `addHost` added); the load balancer's, the gateway, when not given. */
+  from?: string;
   path: string;
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+}
+
+/** A request that got no HTTP answer; `curlCode` is curl's exit status (7: connection refused, 28: timed out). */
+export class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly curlCode: number,
+  ) {
+    super(message);
+  }
 }
 
 function parseResponse(raw: Buffer): HttpResponse {
@@ -111,6 +126,32 @@ export class Vpc extends NetworkNamespace {
     return vpc;
   }
 
+  /** One more address on the bridge, for a host the test plays: a peer in the VPC, a client outside it. */
+  async addHost(address: string): Promise<string> {
+    await this.ip([`addr add ${address}/32 dev vpc0`]);
+    return address;
+  }
+
+  /**
+   * A host at `address:port` whose listener accepts connections and never answers (a database behind a broken
+   * proxy, a stuck server): the connection opens, and nothing ever comes back. Ends with the test process.
+   */
+  async blackHole(address: string, port: number): Promise<ProcessGroup> {
+    await this.addHost(address);
+    const script = [
+      "const net = require('node:net');",
+      'const sockets = [];',
+      'const server = net.createServer((socket) => { sockets.push(socket); console.log(`accepted ${socket.remoteAddress}`); });',
+      `server.listen(${port}, '${address}', () => console.log('listening'));`,
+      "process.stdin.on('end', () => { sockets.forEach((socket) => socket.destroy()); server.close(); });",
+      'process.stdin.resume();',
+    ].join('\n');
+    const [command, ...args] = this.enter([process.execPath, '-e', script]);
+    const server = new ProcessGroup(`black hole ${address}:${port}`, command, args, process.env, 'pipe');
+    await server.waitForOutput('listening');
+    return server;
+  }
+
   /** Gives the task namespace its ENI: eth0 on the subnet, a default route through the gateway. */
   async attach(task: NetworkNamespace): Promise<string> {
     const host = this.nextHost++;
@@ -121,7 +162,7 @@ export class Vpc extends NetworkNamespace {
     return address;
   }
 
-  /** The load balancer: one HTTP request from inside the VPC, answered as raw bytes. */
+  /** The load balancer (or the host `from`): one HTTP request from inside the VPC, answered as raw bytes. */
   request(request: HttpRequest): Promise<HttpResponse> {
     const headers = Object.entries(request.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
     const [command, ...args] = this.enter([
@@ -134,6 +175,7 @@ export class Vpc extends NetworkNamespace {
       '10',
       '--request',
       request.method ?? 'GET',
+      ...(request.from ? ['--interface', request.from] : []),
       '-H',
       'Expect:',
       ...headers,
@@ -142,8 +184,10 @@ export class Vpc extends NetworkNamespace {
     ]);
     return new Promise((resolve, reject) => {
       const child = execFile(command, args, { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`${request.method ?? 'GET'} ${request.path} to ${request.ip}:${request.port}: ${stderr.toString() || error.message}`));
-        else resolve(parseResponse(stdout));
+        if (error) {
+          const where = `${request.method ?? 'GET'} ${request.path} to ${request.ip}:${request.port}${request.from ? ` from ${request.from}` : ''}`;
+          reject(new RequestError(`${where}: ${stderr.toString() || error.message}`, typeof error.code === 'number' ? error.code : -1));
+        } else resolve(parseResponse(stdout));
       });
       // curl may exit (connection refused) before reading its input: that shows in its own error, not as EPIPE.
       child.stdin?.on('error', () => undefined);

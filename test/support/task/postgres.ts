@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { programPath } from '../programs.js';
+import { programPath, PYTHON } from '../programs.js';
 import { DATABASE_ADDRESS, SUBNET_CIDR, type Vpc } from './network.js';
 import { ProcessGroup, runOrThrow, scratchFolder, sleep } from './processes.js';
 
@@ -23,6 +23,54 @@ function postgresUser(): { uid: number; gid: number } {
   const line = /^postgres:[^:]*:(\d+):(\d+):/m.exec(readFileSync('/etc/passwd', 'utf8'));
   if (!line) throw new Error('no postgres user in /etc/passwd: install the postgresql package');
   return { uid: Number(line[1]), gid: Number(line[2]) };
+}
+
+/**
+ * A session of its own on the server, kept open between statements: a colleague's psql, a task stuck mid-way. One
+ * statement per line on stdin; each answered with its first column, then `done <n>`.
+ */
+const SESSION = `
+import sys, psycopg2
+connection = psycopg2.connect(host=sys.argv[1], port=int(sys.argv[2]), dbname=sys.argv[3], user="postgres", application_name=sys.argv[4])
+connection.autocommit = True
+cursor = connection.cursor()
+for number, line in enumerate(sys.stdin, 1):
+    cursor.execute(line)
+    for row in (cursor.fetchall() if cursor.description else []):
+        print(f"row {row[0]}", flush=True)
+    print(f"done {number}", flush=True)
+`;
+
+export class Session {
+  private statements = 0;
+
+  constructor(
+    readonly process: ProcessGroup,
+    readonly applicationName: string,
+  ) {}
+
+  /** Runs one statement; returns the first column of its rows. */
+  async sql(statement: string): Promise<string[]> {
+    const number = ++this.statements;
+    const before = this.process.logs().length;
+    this.process.child.stdin?.write(`${statement.replace(/\n/g, ' ')}\n`);
+    await this.process.waitForOutput(new RegExp(`^done ${number}$`, 'm'));
+    const output = this.process.logs().slice(before);
+    return output
+      .split('\n')
+      .filter((line) => line.startsWith('row '))
+      .map((line) => line.slice(4));
+  }
+
+  get running(): boolean {
+    return this.process.running;
+  }
+
+  /** Ends the session (its locks go with it). */
+  async close(): Promise<void> {
+    this.process.child.stdin?.end();
+    await this.process.exited;
+  }
 }
 
 export class PostgresServer {
@@ -77,6 +125,14 @@ export class PostgresServer {
   /** Runs SQL as the superuser; returns psql's unaligned output. */
   query(database: string, sql: string): Promise<string> {
     return runOrThrow(join(this.bin, 'psql'), ['-h', this.socketDir, '-p', String(PORT), '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-AtX', '-c', sql]);
+  }
+
+  /** A session of the superuser on `database` over the socket, named `applicationName` in pg_stat_activity. */
+  async session(database: string, applicationName: string): Promise<Session> {
+    const group = new ProcessGroup(`session ${applicationName}`, PYTHON, ['-c', SESSION, this.socketDir, String(PORT), database, applicationName], process.env, 'pipe');
+    const session = new Session(group, applicationName);
+    await session.sql('SELECT 1');
+    return session;
   }
 
   /** A new, empty database owned by a new login role; Aurora's master user is likewise not a superuser. */

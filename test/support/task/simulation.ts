@@ -11,7 +11,7 @@ import { MetadataEndpoint } from './metadata.js';
 import { Vpc } from './network.js';
 import { PostgresServer, type Database } from './postgres.js';
 import { createScratch, scratchFolder, teardown } from './processes.js';
-import { Task } from './task.js';
+import { Task, type VariableOverrides } from './task.js';
 
 export interface Deployment {
   definition: TaskDefinition;
@@ -70,7 +70,11 @@ export class Simulation {
     return this.postgres.createDatabase(`db${randomBytes(4).toString('hex')}`);
   }
 
-  startTask(deployment: Deployment, options: { database: Database; volumes: Record<string, string>; secrets: Record<string, string> }): Promise<Task> {
+  /** A task of the deployment; `variables` adds to the manifest's variables of each named container. */
+  startTask(
+    deployment: Deployment,
+    options: { database: Database; volumes: Record<string, string>; secrets: Record<string, string>; variables?: VariableOverrides },
+  ): Promise<Task> {
     return Task.start(
       { scratch: this.scratch, vpc: this.vpc, metadata: this.metadata },
       {
@@ -83,6 +87,7 @@ export class Simulation {
           : { secrets: options.secrets, addonSecrets: { DB_SECRET: options.database.secret } }),
         volumes: options.volumes,
         loadBalancerDns: deployment.loadBalancerDns,
+        variables: options.variables,
       },
     );
   }

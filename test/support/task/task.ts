@@ -1,9 +1,17 @@
 /**
  * One ECS task of the service, started as Fargate starts it: a network namespace with the task's private IP,
- * each container of the task definition in its own mount namespace and root (rootfs.ts), all containers at once,
- * each with the environment ECS gives it: image ENV, the manifest's variables, the secrets' values, Copilot's
- * and ECS's own variables. Sidecars get their own variables only: they do not inherit the main container's.
+ * each container of the task definition in its own mount namespace, root (rootfs.ts) and PID namespace, all
+ * containers at once, each with the environment ECS gives it: image ENV, the manifest's variables, the secrets'
+ * values, Copilot's and ECS's own variables. Sidecars get their own variables only: they do not inherit the main
+ * container's.
+ *
+ * The container's ENTRYPOINT is PID 1 of its PID namespace, as on Fargate (Copilot sets no `initProcessEnabled`):
+ * the kernel delivers it only the signals it has a handler for, SIGKILL aside, whether they come from inside the
+ * container or from ECS outside it, and when it exits every other process of the container is killed. Signals go
+ * to that process (`signal`), never to the group: ECS signals the container's first process only. A stop is ECS's
+ * StopTask: SIGTERM, then SIGKILL after the container's StopTimeout (the service's cfn.patches.yml).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Image } from './images.js';
 import type { TaskDefinition, ContainerDefinition } from './manifest.js';
@@ -24,6 +32,8 @@ export interface TaskInputs {
   volumes: Record<string, string>;
   /** The environment's load balancer name (COPILOT_LB_DNS). */
   loadBalancerDns: string;
+  /** Variables added to (or replacing) the manifest's, by container name. */
+  variables?: VariableOverrides;
 }
 
 export interface TaskServices {
@@ -36,8 +46,20 @@ interface RunningContainer {
   definition: ContainerDefinition;
   image: Image;
   env: Record<string, string>;
+  /** `nsenter` + `unshare --pid --fork` on this machine; its exit status is PID 1's (a signal re-raised). */
   process: ProcessGroup;
 }
+
+/** How a container ended. */
+export interface ContainerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** ECS's SIGKILL ended it: it was still running when its StopTimeout was over. */
+  killedAtStopTimeout: boolean;
+}
+
+/** Extra manifest variables per container name, as a test sets them (`variables:` in the manifest). */
+export type VariableOverrides = Record<string, Record<string, string>>;
 
 /** `200`, `200,302` or `200-299`, as the target group's matcher reads them. */
 function matches(successCodes: string, status: number): boolean {
@@ -71,7 +93,8 @@ function containerEnvironment(inputs: TaskInputs, container: ContainerDefinition
     }),
   );
   const addons = container === definition.containers[0] ? inputs.addonSecrets : {};
-  return { HOME: image.user.home, ...image.env, ...copilot, ...container.variables, ...secrets, ...addons, ...ecs };
+  const overrides = inputs.variables?.[container.name] ?? {};
+  return { HOME: image.user.home, ...image.env, ...copilot, ...container.variables, ...overrides, ...secrets, ...addons, ...ecs };
 }
 
 /** Docker's run: the manifest's entrypoint/command override the image's (an entrypoint override drops the CMD). */
@@ -94,7 +117,22 @@ function startContainer(
     { layers: image.layers, upper: scratchFolder(folder, 'upper'), work: scratchFolder(folder, 'work'), root: scratchFolder(folder, 'root'), binds },
     { workdir: image.workdir, uid: image.user.uid, gid: image.user.gid, argv: [...entrypoint, ...command] },
   );
-  const [unshare, ...args] = namespace.enter(['/usr/bin/unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script]);
+  // --pid --fork: the script runs as PID 1 of a new PID namespace and execs the entrypoint, which stays PID 1;
+  // --mount-proc gives the namespace its own /proc, which the root binds; --kill-child: nothing outlives unshare.
+  const [unshare, ...args] = namespace.enter([
+    '/usr/bin/unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--pid',
+    '--fork',
+    '--kill-child',
+    '--mount-proc',
+    '--',
+    '/bin/sh',
+    '-c',
+    script,
+  ]);
   return new ProcessGroup(container.name, unshare, args, env);
 }
 
@@ -183,14 +221,48 @@ export class Task {
   }
 
   /** `copilot svc exec --command`: a process in the running container's namespaces, root, user and environment. */
-  exec(containerName: string, argv: string[]): Promise<RunResult> {
+  async exec(containerName: string, argv: string[]): Promise<RunResult> {
     const container = this.container(containerName);
     const { uid, gid } = container.image.user;
+    const target = String(await this.pid1(containerName));
     return run(
       '/usr/bin/nsenter',
-      ['--target', String(container.process.pid), '--mount', '--net', '--root', '--wd', '--setuid', String(uid), '--setgid', String(gid), '--', ...argv],
+      ['--target', target, '--mount', '--net', '--pid', '--root', '--wd', '--setuid', String(uid), '--setgid', String(gid), '--', ...argv],
       { env: container.env },
     );
+  }
+
+  /** The container's PID 1 (its ENTRYPOINT, or what that exec'd), as this machine numbers it. */
+  async pid1(containerName: string): Promise<number> {
+    const { process: group } = this.container(containerName);
+    // unshare --fork: PID 1 of the new namespace is unshare's one child.
+    const children = `/proc/${group.pid}/task/${group.pid}/children`;
+    for (let attempt = 0; ; attempt++) {
+      const pids = existsSync(children) ? readFileSync(children, 'utf8').trim() : '';
+      if (pids) return Number(pids.split(/\s+/)[0]);
+      if (!group.running || attempt > 1000) throw new Error(`container ${containerName} has no PID 1 (exited?):\n${group.logs()}`);
+      await sleep(5);
+    }
+  }
+
+  /** A signal to the container's PID 1, as `docker kill --signal` or ECS send it. */
+  async signal(containerName: string, signal: NodeJS.Signals): Promise<void> {
+    try {
+      process.kill(await this.pid1(containerName), signal);
+    } catch (error) {
+      // Exited meanwhile: nothing to signal.
+      if (this.container(containerName).process.running) throw error;
+    }
+  }
+
+  /** Waits until the container has exited by itself, at most `timeoutMs`; undefined if it is still running. */
+  async exited(containerName: string, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
+    const { process: group } = this.container(containerName);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+    const result = await Promise.race([group.exited, late]);
+    clearTimeout(timer);
+    return result;
   }
 
   container(name: string): RunningContainer {
@@ -199,15 +271,27 @@ export class Task {
     return container;
   }
 
-  /** Stops one container as ECS would (SIGTERM, then SIGKILL), e.g. to prove who answers without it. */
-  async stopContainer(name: string): Promise<void> {
-    await this.container(name).process.stop();
+  /**
+   * Stops one container as ECS would: SIGTERM to its PID 1, then, when it is still running after its StopTimeout
+   * (or `stopTimeoutSeconds`), SIGKILL; what is left of the container goes either way.
+   */
+  async stopContainer(name: string, options: { stopTimeoutSeconds?: number } = {}): Promise<ContainerExit> {
+    const container = this.container(name);
+    const seconds = options.stopTimeoutSeconds ?? this.inputs.definition.stopTimeouts[name];
+    if (container.process.running) await this.signal(name, 'SIGTERM');
+    const exit = await this.exited(name, seconds * 1000);
+    await container.process.kill();
+    if (exit) return { ...exit, killedAtStopTimeout: false };
+    const { code, signal } = await container.process.exited;
+    return { code, signal, killedAtStopTimeout: true };
   }
 
-  /** ECS's StopTask: every container gets SIGTERM, then SIGKILL; the ENI goes away. */
-  async stop(): Promise<void> {
-    await Promise.all([...this.containers.values()].map((container) => container.process.stop()));
+  /** ECS's StopTask: every container gets SIGTERM at once, then SIGKILL after its StopTimeout; the ENI goes away. */
+  async stop(options: { stopTimeoutSeconds?: number } = {}): Promise<Record<string, ContainerExit>> {
+    const names = [...this.containers.keys()];
+    const exits = await Promise.all(names.map((name) => this.stopContainer(name, options)));
     await this.namespace.close();
+    return Object.fromEntries(names.map((name, index) => [name, exits[index]]));
   }
 
   logs(): string {
