@@ -8,5 +8,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+  // A file may leave the process in a deleted temporary folder (test/support/working-folder.ts).
+  setupFiles: ['<rootDir>/test/support/working-folder.ts'],
   testTimeout: 120000,
 };
