@@ -122,6 +122,43 @@ describe('removing an environment', () => {
   });
 });
 
+describe('a value both the user and the generator changed', () => {
+  /** A project on regular Fargate whose dev count the user set to 3. */
+  async function projectWithDevCount(): Promise<string> {
+    const cwd = await generateProject({ ...DEMO_FLAGS, spot: false });
+    const path = join(cwd, 'copilot/django/manifest.yml');
+    writeFileSync(path, readText(cwd, 'copilot/django/manifest.yml').replace('  dev:\n    count: 1\n', '  dev:\n    count: 3\n'));
+    return cwd;
+  }
+
+  test('--yes keeps the user\'s value, lists the conflict, and does not say the environment moves', async () => {
+    const cwd = await projectWithDevCount();
+    const result = await runCli(['--yes', '--spot'], cwd);
+    expect(result.code).toBe(0);
+    const said = result.stdout + result.stderr;
+    expect(said).toContain('Kept your values where you and the generator both changed them since the last run');
+    expect(said).toContain('copilot/django/manifest.yml: environments.dev.count: yours 3, the generator\'s {"range":{"min":1,"max":1,"spot_from":1},"cpu_percentage":70}');
+    expect(said).toMatch(/Moving the deployed environment\(s\) prod to Fargate Spot/);
+    expect(said).toContain('dev keeps the count you set, so it stays where it runs now');
+    const manifest = readYaml(cwd, 'copilot/django/manifest.yml');
+    expect(manifest.environments.dev.count).toBe(3);
+    expect(manifest.environments.prod.count).toEqual(spotCount(2, 1));
+  });
+
+  test('--force takes the generator\'s value', async () => {
+    const cwd = await projectWithDevCount();
+    await runApp({ yes: true, spot: true, force: true }, { cwd });
+    expect(readYaml(cwd, 'copilot/django/manifest.yml').environments.dev.count).toEqual(spotCount(1));
+  });
+
+  test('at a terminal, each conflict is asked', async () => {
+    const cwd = await projectWithDevCount();
+    const result = await runApp({ spot: true }, { cwd, answers: { confirmed: true } });
+    expect(result.askedQuestions.map((question) => question.name)).toContain('confirmed');
+    expect(readYaml(cwd, 'copilot/django/manifest.yml').environments.dev.count).toEqual(spotCount(1));
+  });
+});
+
 describe('switching to Spot', () => {
   test('with Service Connect off, as generated, a deployed environment switches in one deploy, with no override', async () => {
     const cwd = await generateProject({ ...DEMO_FLAGS, spot: false });
@@ -224,5 +261,26 @@ describe('bad input on a re-run', () => {
     expect(result.stderr).toMatch(/\.yo-rc\.json/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(snapshot(cwd)).toEqual(before);
+  });
+});
+
+describe('a stored answer broken by hand', () => {
+  test('does not change the mode, and the re-run reports no edits the user never made', async () => {
+    const cwd = await generateProject();
+    const path = join(cwd, '.yo-rc.json');
+    const stored = JSON.parse(readText(cwd, '.yo-rc.json'));
+    stored['generator-copilot-django'].app = 'Demo';
+    writeFileSync(path, JSON.stringify(stored, null, 2));
+    const before = snapshot(cwd);
+    const result = await runCli(['--yes', '--app', 'demo'], cwd);
+    expect(result.code).toBe(0);
+    const said = result.stdout + result.stderr;
+    expect(said).not.toMatch(/Deploying your Django project|Kept your/);
+    const after = snapshot(cwd);
+    delete before['.yo-rc.json'];
+    delete after['.yo-rc.json'];
+    expect(after).toEqual(before);
+    expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django']).toMatchObject({ app: 'demo' });
+    expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].existingProject).toBeUndefined();
   });
 });

@@ -5,6 +5,8 @@
  *   next: what the generator would write now.
  * A value the user left as generated follows the generator; a value the user changed, added or deleted stays as
  * the user has it; what the generator adds is added. YAML is merged as documents (comments and key order kept).
+ * Where both changed the same value differently (or the user deleted what the generator changes), that is a conflict:
+ * the merge keeps the user's value and lists it, unless the caller chose to take the generator's (`take`).
  */
 import { isMap, isScalar, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 
@@ -26,8 +28,24 @@ function pairOf(map: YAMLMap | undefined, key: string): Pair | undefined {
   return map?.items.find((pair) => keyOf(pair as Pair) === key) as Pair | undefined;
 }
 
-/** Merges `next` into `mine` in place (maps) or returns the value to keep. `changed` records whether mine moved. */
-function mergeNode(base: Content, mine: Content, next: Content, changed: { value: boolean }): Content {
+/** A value both the user and the generator changed since the last run: `path` is its keys, dot-joined. */
+export interface YamlConflict {
+  path: string;
+  /** The user's value (undefined: deleted by the user), and the generator's. */
+  mine: unknown;
+  next: unknown;
+}
+
+interface MergeState {
+  changed: boolean;
+  conflicts: YamlConflict[];
+  take: (path: string) => boolean;
+}
+
+const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
+/** Merges `next` into `mine` in place (maps) or returns the value to keep; records changes and conflicts. */
+function mergeNode(base: Content, mine: Content, next: Content, state: MergeState, path = ''): Content {
   if (isMap(mine) && isMap(next)) {
     const baseMap = isMap(base) ? base : undefined;
     for (const nextPair of next.items as Pair[]) {
@@ -35,17 +53,20 @@ function mergeNode(base: Content, mine: Content, next: Content, changed: { value
       const minePair = pairOf(mine, key);
       const basePair = pairOf(baseMap, key);
       if (!minePair) {
-        // Absent here: new from the generator, or deleted by the user (then it stays deleted).
-        if (!basePair) {
+        // Absent here: new from the generator, or deleted by the user (then it stays deleted, unless the generator
+        // changed it meanwhile: a conflict).
+        const deletedAndChanged = basePair && !same(basePair.value as Content, nextPair.value as Content);
+        if (deletedAndChanged) state.conflicts.push({ path: join(path, key), mine: undefined, next: plain(nextPair.value as Content) });
+        if (!basePair || (deletedAndChanged && state.take(join(path, key)))) {
           mine.items.push(nextPair);
-          changed.value = true;
+          state.changed = true;
         }
         continue;
       }
-      const merged = mergeNode(basePair?.value as Content, minePair.value as Content, nextPair.value as Content, changed);
+      const merged = mergeNode(basePair?.value as Content, minePair.value as Content, nextPair.value as Content, state, join(path, key));
       if (merged !== minePair.value) {
         minePair.value = merged;
-        changed.value = true;
+        state.changed = true;
       }
     }
     // What the generator no longer writes goes only if the user had left it as generated.
@@ -55,36 +76,54 @@ function mergeNode(base: Content, mine: Content, next: Content, changed: { value
       const minePair = pairOf(mine, key);
       if (minePair && same(minePair.value as Content, basePair.value as Content)) {
         mine.items.splice(mine.items.indexOf(minePair), 1);
-        changed.value = true;
+        state.changed = true;
       }
     }
     return mine;
   }
-  // A scalar, a list, or a change of shape: the generator's value only where the user kept the previous one.
+  // A scalar, a list, or a change of shape: the generator's value where the user kept the previous one. Where the
+  // user set a value of their own and the generator now writes yet another (changed since last time, or new), both
+  // changed it: a conflict.
   if (base !== undefined && same(mine, base) && !same(mine, next)) return next;
+  if (!same(mine, next) && (base === undefined || !same(next, base))) {
+    state.conflicts.push({ path, mine: plain(mine), next: plain(next) });
+    if (state.take(path)) return next;
+  }
   return mine;
+}
+
+/** `environments.dev.count: yours 3, the generator's {"range":…}` (a deleted value: "yours deleted"). */
+export function describeConflict(conflict: YamlConflict): string {
+  const shown = (value: unknown) => (value === undefined ? 'deleted' : JSON.stringify(value));
+  return `${conflict.path}: yours ${shown(conflict.mine)}, the generator's ${shown(conflict.next)}`;
 }
 
 export interface YamlMergeResult {
   text: string;
   changed: boolean;
+  /** Values both sides changed; `mine` holds the user's unless `take` chose the generator's. */
+  conflicts: YamlConflict[];
 }
 
-/** Merges YAML texts; `text` is `mine` unchanged byte for byte when nothing was merged in. */
-export function mergeYaml(base: string | undefined, mine: string, next: string): YamlMergeResult {
+/**
+ * Merges YAML texts; `text` is `mine` unchanged byte for byte when nothing was merged in. `take` says, per conflict
+ * path, whether the generator's value replaces the user's (--force, or a yes at the prompt); by default never.
+ */
+export function mergeYaml(base: string | undefined, mine: string, next: string, take: (path: string) => boolean = () => false): YamlMergeResult {
   const mineDocument: Document = parseDocument(mine);
   if (mineDocument.errors.length > 0) {
     throw new Error(`cannot merge into a file that is not valid YAML: ${mineDocument.errors[0].message}`);
   }
   const nextDocument = parseDocument(next);
   const baseDocument = base === undefined ? undefined : parseDocument(base);
-  const changed = { value: false };
-  const merged = mergeNode(baseDocument?.contents as Content, mineDocument.contents as Content, nextDocument.contents as Content, changed);
+  const state: MergeState = { changed: false, conflicts: [], take };
+  const merged = mergeNode(baseDocument?.contents as Content, mineDocument.contents as Content, nextDocument.contents as Content, state);
   if (merged !== mineDocument.contents) {
     mineDocument.contents = merged as Document['contents'];
-    changed.value = true;
+    state.changed = true;
   }
-  return changed.value ? { text: mineDocument.toString({ lineWidth: 0 }), changed: true } : { text: mine, changed: false };
+  const text = state.changed ? mineDocument.toString({ lineWidth: 0 }) : mine;
+  return { text, changed: state.changed, conflicts: state.conflicts };
 }
 
 /** The lines of `next` that `mine` lacks (blank lines and comments aside), appended; undefined when none. */
