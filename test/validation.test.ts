@@ -75,11 +75,12 @@ describe('accepted values are normalised', () => {
 });
 
 describe('stored answers are checked like flags', () => {
-  test('a hand-edited .yo-rc.json with a wrong type is refused with a clear message', async () => {
+  test('a hand-edited .yo-rc.json with a wrong value is refused with a clear message', async () => {
     const cwd = temporaryFolder();
-    const stored = { 'generator-copilot-django': { app: 'demo', spot: 'yes' } };
+    // A yes/no answer takes the words its flag takes ("yes" is one): "maybe" is none of them.
+    const stored = { 'generator-copilot-django': { app: 'demo', spot: 'maybe' } };
     writeFileSync(join(cwd, '.yo-rc.json'), JSON.stringify(stored));
-    await expect(runApp({ yes: true, 'allow-http': true }, { cwd })).rejects.toThrow('--spot "yes" (stored in .yo-rc.json) is refused: it must be true or false.');
+    await expect(runApp({ yes: true, 'allow-http': true }, { cwd })).rejects.toThrow('--spot "maybe" (stored in .yo-rc.json) is refused: it must be yes/no, true/false or 1/0.');
     expect(listFiles(cwd)).toEqual(['.yo-rc.json']);
   });
 });
@@ -121,9 +122,13 @@ describe('the built command', () => {
       ['--repository', 'git remote get-url origin'],
       ['--yes', ''],
     ]) {
-      const line = result.stdout.split('\n').find((candidate) => new RegExp(`(^|\\s)${flag}\\s`).test(candidate));
-      expect(line).toBeDefined();
-      expect(line).toContain(fallback);
+      // A flag's block: its line, then the indented lines describing it (wrapped to 80 columns).
+      const lines = result.stdout.split('\n');
+      const start = lines.findIndex((candidate) => new RegExp(`^ {2}(-\\w, )?${flag}(\\s|$)`).test(candidate));
+      expect(start).toBeGreaterThanOrEqual(0);
+      const end = lines.findIndex((candidate, index) => index > start && !candidate.startsWith('      '));
+      const block = lines.slice(start, end).join(' ').replace(/\s+/g, ' ');
+      expect(block).toContain(fallback);
     }
   });
 });

@@ -5,15 +5,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, type Stats } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { parse } from 'yaml';
 import Generator from 'yeoman-generator';
-import { AnswersError, promptValidator, readStoredAnswers, readStoredState, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
+import { AnswersError, booleanFlag, parseBoolean, promptValidator, readStoredAnswers, readStoredState, repairedStoredAnswers, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
 import { flagOf, questions, type Answers, type DefaultsContext, type QuestionName } from '../shared/questions.js';
 import { checkWsgi, chooseSettings, chooseWsgi, detectProject, findManagePyFolders, moduleFile, OLDEST_DJANGO, settingsSources, tooOldDjango, type ExistingProject, type SettingsChoice } from '../shared/detect.js';
 import { findEnvironmentReads } from '../shared/settings-environment.js';
 import { addRequirements, missingRequirements, requirementsWithIncludes } from '../shared/requirements.js';
-import { appendMissingLines, decideText, mergeYaml } from '../shared/merge.js';
+import { appendMissingLines, decideText, describeConflict, mergeYaml, type YamlConflict } from '../shared/merge.js';
 import { renderProject, type RenderedFile } from '../shared/render.js';
 import { templatesRoot } from '../shared/paths.js';
 import { NO_STATE, environmentNames, planSpotSwitch, removedEnvironments, type RunState } from '../shared/rerun.js';
@@ -25,12 +25,14 @@ import { PATCH_FILE, overrideTargets, updatePatchFile } from '../shared/override
 import { withoutCredentials } from '../shared/repository.js';
 import { leavingLinksMessage, linksLeavingRoot } from '../shared/symlinks.js';
 import { planFiles } from '../shared/files.js';
+import { ROOT_README, rootReadmeIsGuide, withGuideSection } from '../shared/guide.js';
 import type { Manifest } from '../shared/copilot-manifest.js';
+import { appCommand, readArguments, type Command } from '../shared/command-line.js';
+import { helpText } from '../shared/help.js';
+import { findProjectRoot, projectRootNotice } from '../shared/project-root.js';
+import { hideRecordLines, withoutTaskErrors } from './output.js';
 
-export type Options = Generator['options'] & Partial<Record<QuestionName, unknown>> & { yes?: boolean; force?: boolean; 'remove-environments'?: boolean };
-
-/** Flags Yeoman itself or `yo` may pass on to every generator. */
-const ENVIRONMENT_FLAGS = new Set(['help', 'h', 'force', 'skip-install', 'skip-cache', 'skip-local-cache', 'ask-answered', 'dry-run', 'bail', 'force-install', 'whitespace', 'cwd', 'insight', 'log-level']);
+export type Options = Generator['options'] & Partial<Record<QuestionName, unknown>> & { yes?: boolean; force?: boolean; 'remove-environments'?: boolean; cwd?: string };
 
 /** Yeoman runs every method of the class as a task except those named with a leading underscore: helpers have one. */
 export default class CopilotDjangoGenerator extends Generator<Record<string, unknown>, Options> {
@@ -38,12 +40,17 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   protected storedRaw: RawAnswers = {};
   /** Last run's answers and state when valid: what the generator wrote then is the merge base. */
   protected previous?: { answers: Answers; state: RunState };
+  /** The state stored in .yo-rc.json by the last run; undefined on a first run. */
+  private storedState?: RunState;
+  private storedForBase: RawAnswers = {};
   answers!: Answers;
   private state: RunState = NO_STATE;
   private switchingNow: string[] = [];
   private switchedDirectly: string[] = [];
   private removed: string[] = [];
   private keptConflicts: string[] = [];
+  /** YAML values the user and the generator both changed, kept as the user has them (merge.ts). */
+  private keptYamlConflicts: Array<{ file: string } & YamlConflict> = [];
   private deleted: string[] = [];
   private project?: ExistingProject;
   /** The service stack's own database addon, when the project has one (database.ts): it stays, and no other is added. */
@@ -56,33 +63,80 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   /** Where the repository URL held credentials that were dropped (never what they were). */
   private droppedCredentials = new Set<string>();
 
+  /** A refused argument or flag value, thrown by initializing (the constructor must let `--help` print). */
+  private refusedArguments?: Error;
+  /** Where the run writes, when that is not where it was started. */
+  private rootNotice?: string;
+
+  // customInstallTask: this generator never installs npm packages, so Yeoman's package manager step stays silent.
   constructor(args?: string[], options?: Options) {
-    super(args, options);
+    super(args as string[], options as Options, { customInstallTask: true });
     this.sourceRoot(templatesRoot());
-    for (const question of questions) {
-      this.option(flagOf(question), {
-        type: question.type === 'boolean' ? Boolean : String,
-        description: `${question.message} (default: ${question.defaultDescription})`,
-      });
+    for (const flag of this._command().flags) this.option(flag.name, { type: flag.boolean ? Boolean : String, alias: flag.alias, description: flag.description });
+    // Yeoman's constructor stops early for `--help`: only help() is called then.
+    if (this.options.help) return;
+    this._readBooleanFlags(options ?? ({} as Options));
+    this._chooseProjectRoot(options ?? ({} as Options));
+    (this as { log: unknown }).log = withoutTaskErrors(this.log as never);
+    hideRecordLines(this.env.adapter.log as never);
+  }
+
+  /** The command whose flags this generator takes (command-line.ts): `copilot-django` here, `copilot-django env` in env. */
+  protected _command(): Command {
+    return appCommand;
+  }
+
+  /**
+   * Yeoman's parsing makes any value of a boolean flag true (`--spot=no`): each is read again, as typed on the
+   * command line or as `yo` and callers pass it, and must be yes/no, true/false or 1/0.
+   */
+  private _readBooleanFlags(options: Options): void {
+    try {
+      const typed = readArguments(this._command(), this._args).booleans;
+      for (const flag of this._command().flags.filter(({ boolean, name }) => boolean && name !== 'help' && name !== 'version')) {
+        const camel = flag.name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+        const raw = typed.has(flag.name) ? typed.get(flag.name) : ((options as Record<string, unknown>)[flag.name] ?? (options as Record<string, unknown>)[camel]);
+        if (raw !== undefined) (this.options as Record<string, unknown>)[flag.name] = booleanFlag(flag.name, raw);
+      }
+    } catch (error) {
+      this.refusedArguments = error as Error;
+      this.options.force = false;
     }
-    this.option('yes', { type: Boolean, alias: 'y', description: 'Never prompt: take the stored answers, then the defaults' });
-    this.option('remove-environments', {
-      type: Boolean,
-      description: 'Allow a re-run to remove environments no longer in --branches (their manifests and pipelines)',
-    });
+  }
+
+  /** `--cwd`, else the project root above the working folder (project-root.ts); the conflicter's paths are relative to it. */
+  private _chooseProjectRoot(options: Options): void {
+    const cwd = this.options.cwd;
+    if (typeof cwd === 'string' && cwd.trim() !== '') this.destinationRoot(resolve(this.env.cwd, cwd));
+    else if (cwd !== undefined) this.refusedArguments ??= new AnswersError('--cwd needs a folder: --cwd <folder>.');
+    else if (options.destinationRoot === undefined) {
+      const found = findProjectRoot(this.destinationRoot());
+      this.rootNotice = projectRootNotice(this.destinationRoot(), found);
+      this.destinationRoot(found.root);
+    }
+    (this.options as Record<string, unknown>).logCwd = this.destinationRoot();
+  }
+
+  /** The help of this command, for `yo copilot-django --help` (`copilot-django --help` prints the same). */
+  override help(): string {
+    return helpText(this._command(), 'yo copilot-django');
   }
 
   initializing(): void {
-    this._refuseUnknownFlags();
+    if (this.refusedArguments) throw this.refusedArguments;
+    if (this.rootNotice) this.log(this.rootNotice);
     const stored = this.config.getAll();
     this.storedRaw = this._withoutCredentials(readStoredAnswers(stored), '.yo-rc.json');
     const state = readStoredState(stored);
+    this.storedState = Object.keys(stored).length > 0 ? state : undefined;
+    // Runs before --settings and --wsgi existed stored neither: the project was detected then, as it is now. Runs
+    // before --allow-http existed wrote production environments without a domain as they were asked to.
+    this.storedForBase = { settings: '', wsgi: '', allowHttp: true, ...this.storedRaw };
     try {
-      // Runs before --settings and --wsgi existed stored neither: the project was detected then, as it is now. Runs
-      // before --allow-http existed wrote production environments without a domain as they were asked to.
-      this.previous = { answers: validateAnswers({ settings: '', wsgi: '', allowHttp: true, ...this.storedRaw }, () => 'stored'), state };
+      this.previous = { answers: validateAnswers(this.storedForBase, () => 'stored'), state };
     } catch {
-      // A broken stored answer is refused when it is used (--yes), and is no merge base: nothing was written from it.
+      // A value broken by hand in .yo-rc.json: refused when it is used (--yes); the merge base is settled once this
+      // run's answers are known (prompting), and the project's mode is the stored one meanwhile.
       this.previous = undefined;
     }
   }
@@ -91,6 +145,14 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     const raw = await this._collectAnswers();
     const from = this.sources.repository === 'prompt' ? 'your answer' : '--repository';
     this.answers = validateAnswers(this._withoutCredentials(raw, from), (name) => this.sources[name]);
+    if (!this.previous && this.storedState) {
+      // What the last run wrote: its answers, with each value broken by hand since replaced by this run's.
+      try {
+        this.previous = { answers: validateAnswers(repairedStoredAnswers(this.storedForBase, this.answers), () => 'stored'), state: this.storedState };
+      } catch {
+        this.previous = undefined;
+      }
+    }
   }
 
   /** `raw` with a repository URL stripped of its credentials (repository.ts), before any message can show it. */
@@ -105,6 +167,9 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   /** Everything is decided before anything is written: a refusal leaves the folder as it was. */
   configuring(): void {
     const existingProject = this._detectProject();
+    // A guide an earlier version wrote as the root README.md stays there, in this run's files and in the base (guide.ts).
+    const guideAtRoot = !existingProject && rootReadmeIsGuide(this._readIfExists(ROOT_README));
+    if (this.previous) this.previous = { ...this.previous, state: { ...this.previous.state, guideAtRoot } };
     this.removed = removedEnvironments(this.previous?.answers, this.answers);
     if (this.removed.length > 0 && !this.options['remove-environments']) {
       const files = this._filesOfRemovedEnvironments().map((file) => file.destination);
@@ -117,7 +182,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     const spot = planSpotSwitch(this.previous?.answers, this.previous?.state ?? NO_STATE, this.answers, serviceManifest);
     this.workloadDatabase = findWorkloadDatabase(this.destinationRoot(), this.answers.service);
     const separateFiles = existingProject && (this.previous ? this.previous.state.separateFiles : true);
-    this.state = { ...spot.state, existingProject, environmentDatabase: this.workloadDatabase === undefined, separateFiles };
+    this.state = { ...spot.state, existingProject, environmentDatabase: this.workloadDatabase === undefined, separateFiles, guideAtRoot };
     this.switchingNow = spot.switchingNow;
     this.switchedDirectly = spot.switchedDirectly;
     this._refuseLinksLeavingRepository();
@@ -144,12 +209,13 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   private _detectProject(): boolean {
     const { djangoDir, settings, wsgi } = this.answers;
     const found = detectProject(this.destinationRoot(), djangoDir);
-    const existing = this.previous ? this.previous.state.existingProject : found !== undefined;
+    // The mode the first run chose, kept even when a stored answer was broken by hand since.
+    const existing = this.storedState ? this.storedState.existingProject : found !== undefined;
     if (existing && !found) {
       throw new AnswersError(`--django-dir ${JSON.stringify(djangoDir)} is refused: it must be the folder holding the project's manage.py, and ${djangoDir}/manage.py is missing.`);
     }
     const elsewhere = findManagePyFolders(this.destinationRoot()).filter((folder) => folder !== djangoDir);
-    if (!existing && !this.previous && elsewhere.length > 0) {
+    if (!existing && !this.storedState && elsewhere.length > 0) {
       throw new AnswersError(`--django-dir ${JSON.stringify(djangoDir)} is refused: it must be the folder holding manage.py (found: ${elsewhere.join(', ')}).`);
     }
     if (!existing || !found) {
@@ -180,7 +246,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   async writing(): Promise<void> {
     const base = new Map(this._previousFiles().map((file) => [file.destination, file.contents]));
     for (const file of renderProject(this.answers, this.state, this.project)) {
-      this._writeFile(file, base.get(file.destination));
+      await this._writeFile(file, base.get(file.destination));
     }
     this._addRequirements();
     await this._deleteRemovedEnvironmentFiles(base);
@@ -227,7 +293,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     if (this.answers.domain === '' && !this.previous) {
       this.log(
         'Without --domain the load balancer speaks plain HTTP: admin passwords and session cookies travel unencrypted, and ' +
-          "the deployment settings silence the four HTTPS checks of check --deploy (README.md, \"HTTPS\"). Run again with --domain to add HTTPS.",
+          `the deployment settings silence the four HTTPS checks of check --deploy (${this._guide()}, "HTTPS"). Run again with --domain to add HTTPS.`,
       );
     }
     if (this.addedRequirements.length > 0) this.log(`Added to your requirements: ${this.addedRequirements.join(', ')}.`);
@@ -238,15 +304,32 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       );
     }
     if (this.writtenOverrides.length > 0) {
-      this.log(`Copilot's Lambda functions move to a runtime AWS accepts in ${this.writtenOverrides.join(' and ')} (derived from the manifests; README.md says why).`);
+      this.log(`Copilot's Lambda functions move to a runtime AWS accepts in ${this.writtenOverrides.join(' and ')} (derived from the manifests; ${this._guide()} says why).`);
     }
     for (const notice of this.overrideNotices) this.log(notice);
-    if (this.switchingNow.length > 0) this.log(spotSwitchSteps(this.answers, this.switchingNow));
-    if (this.switchedDirectly.length > 0) this.log(spotSwitchedDirectly(this.answers, this.switchedDirectly));
+    if (this.keptYamlConflicts.length > 0) {
+      this.log(
+        `Kept your values where you and the generator both changed them since the last run (run with --force to take the generator's, ` +
+          `or at a terminal without --yes to choose one by one):\n${this.keptYamlConflicts.map((conflict) => `  ${conflict.file}: ${describeConflict(conflict)}`).join('\n')}`,
+      );
+    }
+    // The capacity provider moves only where the merged manifest took the generator's count.
+    const countKept = new Set(
+      this.keptYamlConflicts
+        .filter((conflict) => conflict.file === `copilot/${this.answers.service}/manifest.yml`)
+        .map((conflict) => /^environments\.([^.]+)\.count(\.|$)/.exec(conflict.path)?.[1])
+        .filter((name): name is string => name !== undefined),
+    );
+    const moving = (names: string[]) => names.filter((name) => !countKept.has(name));
+    if (moving(this.switchingNow).length > 0) this.log(spotSwitchSteps(this.answers, moving(this.switchingNow)));
+    if (moving(this.switchedDirectly).length > 0) this.log(spotSwitchedDirectly(this.answers, moving(this.switchedDirectly)));
+    if (countKept.size > 0 && this.switchingNow.length + this.switchedDirectly.length > 0) {
+      this.log(`${[...countKept].join(', ')} keep${countKept.size > 1 ? '' : 's'} the count you set, so ${countKept.size > 1 ? 'they stay' : 'it stays'} where ${countKept.size > 1 ? 'they run' : 'it runs'} now: set environments.<env>.count as the generator writes it to move.`);
+    }
     if (this.removed.length > 0) {
       this.log(`Removed the environment(s) ${this.removed.join(', ')}: deleted ${this.deleted.join(', ') || 'no file'} and their overrides in copilot/${this.answers.service}/manifest.yml.`);
     }
-    if (this.workloadDatabase) this.log(workloadDatabaseNote(this.answers, this.workloadDatabase));
+    if (this.workloadDatabase) this.log(workloadDatabaseNote(this.answers, this.workloadDatabase, this._guide()));
     const context = planContext(this.answers, this.state, this.project);
     if (!this.previous) this.log(nextSteps(context));
     else {
@@ -289,6 +372,11 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       );
     }
     return notes;
+  }
+
+  /** The deployment guide's path, for messages that point into it (guide.ts). */
+  private _guide(): string {
+    return planContext(this.answers, this.state, this.project).guide;
   }
 
   /** Where the deployment's files went, and which files of the team's they leave alone. */
@@ -336,7 +424,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
         unanswered.push(question);
       } else {
         if (question.askReason) this.log(`${reason[0].toUpperCase()}${reason.slice(1)}.`);
-        raw[question.name] = await this._ask(question, this.storedRaw[question.name] ?? question.default(context));
+        raw[question.name] = await this._ask(question, this.storedRaw[question.name] ?? question.default(context), context);
         this.sources[question.name] = 'prompt';
       }
     }
@@ -348,12 +436,17 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     return raw;
   }
 
-  private async _ask(question: (typeof questions)[number], suggested: unknown): Promise<unknown> {
+  /** A yes/no question is a confirm; one with answers to offer (several manage.py) a list, each checked by its rule. */
+  private async _ask(question: (typeof questions)[number], suggested: unknown, context: DefaultsContext): Promise<unknown> {
     const validate = promptValidator(question);
+    const choices = question.choices?.(context) ?? [];
+    const { name, message } = question;
     const response = await this.prompt<Record<string, unknown>>(
       question.type === 'boolean'
-        ? [{ type: 'confirm', name: question.name, message: question.message, default: Boolean(suggested) }]
-        : [{ type: 'input', name: question.name, message: question.message, default: String(suggested), validate }],
+        ? [{ type: 'confirm', name, message, default: parseBoolean(suggested) ?? false }]
+        : choices.length > 1
+          ? [{ type: 'select', name, message, default: String(suggested), choices: choices.map((value) => ({ value, name: value, disabled: validate(value) === true ? false : String(validate(value)) })) }]
+          : [{ type: 'input', name, message, default: String(suggested), validate }],
     );
     return response[question.name];
   }
@@ -416,15 +509,26 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     return this._previousFiles().filter((file) => this.removed.includes((file.locals?.environment as { name?: string } | undefined)?.name ?? ''));
   }
 
-  private _writeFile(file: RenderedFile, base: string | undefined): void {
+  private async _writeFile(file: RenderedFile, base: string | undefined): Promise<void> {
     const destination = this.destinationPath(file.destination);
     const mine = this._readIfExists(file.destination);
     // As generated and nothing new: no merge, no write.
     if (mine === file.contents) return;
     if (mine !== undefined && file.merge === 'yaml') {
-      // The merge keeps every edit of the user's: its result needs no conflict question.
-      const merged = mergeYaml(base, mine, file.contents);
+      // The merge keeps every edit of the user's. Where the user and the generator both changed a value, the user's
+      // stays unless --force or a yes at the prompt takes the generator's; without a terminal it stays and is told.
+      let merged = mergeYaml(base, mine, file.contents);
+      if (merged.conflicts.length > 0) {
+        const take = await this._resolveYamlConflicts(file.destination, merged.conflicts);
+        if (take.size > 0) merged = mergeYaml(base, mine, file.contents, (path) => take.has(path));
+        this.keptYamlConflicts.push(...merged.conflicts.filter((conflict) => !take.has(conflict.path)).map((conflict) => ({ file: file.destination, ...conflict })));
+      }
       if (merged.changed) this._writeResolved(destination, merged.text);
+      return;
+    }
+    if (file.merge === 'section') {
+      const withSection = withGuideSection(mine, file.contents);
+      if (withSection !== undefined) this._writeResolved(destination, withSection);
       return;
     }
     if (mine !== undefined && file.merge === 'lines') {
@@ -445,6 +549,20 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       return;
     }
     this.fs.write(destination, file.contents, this._stat(file.executable));
+  }
+
+  /** The conflict paths of one YAML file where the generator's value is taken: all with --force, asked at a terminal. */
+  private async _resolveYamlConflicts(file: string, conflicts: YamlConflict[]): Promise<Set<string>> {
+    if (this.options.force) return new Set(conflicts.map((conflict) => conflict.path));
+    if (this.options.yes || !this._canPrompt()) return new Set();
+    const take = new Set<string>();
+    for (const conflict of conflicts) {
+      const { confirmed } = await this.prompt<{ confirmed: boolean }>([
+        { type: 'confirm', name: 'confirmed', message: `${file}: ${describeConflict(conflict)}. Take the generator's value?`, default: false },
+      ]);
+      if (confirmed) take.add(conflict.path);
+    }
+    return take;
   }
 
   /** Writes a file whose content is already decided (new, untouched since generated, or merged). */
@@ -513,16 +631,6 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   protected _readIfExists(path: string): string | undefined {
     const destination = this.destinationPath(path);
     return this.fs.exists(destination) ? this.fs.read(destination) : undefined;
-  }
-
-  /** minimist accepts any flag; a mistyped one must not be silently ignored. */
-  private _refuseUnknownFlags(): void {
-    const known = new Set([...Object.keys(this._options), ...ENVIRONMENT_FLAGS]);
-    for (const argument of this._args) {
-      const match = /^--(?:no-)?([^=]+)/.exec(argument);
-      // The flag's name only: its value may be a credential.
-      if (match && !known.has(match[1])) throw new AnswersError(`Unknown flag ${argument.split('=')[0]}: run with --help to list the flags.`);
-    }
   }
 
   /** Prompts need a terminal: with stdin closed or piped, an unanswered question must fail, not pass silently. */

@@ -19,6 +19,26 @@ const SOURCE_NOTE: Record<AnswerSource, string> = {
   default: ' (the default)',
 };
 
+/** The words a yes/no answer takes, wherever it comes from: a flag (`--spot=no`), `yo`'s parsed flags, .yo-rc.json. */
+const BOOLEAN_WORDS: Record<string, boolean> = { yes: true, no: false, true: true, false: false, '1': true, '0': false };
+
+/** The rule of every boolean flag and answer ("… must …"). */
+export const BOOLEAN_RULE = 'be yes/no, true/false or 1/0';
+
+/** A yes/no value as a boolean; undefined when it is none of the words of BOOLEAN_RULE. */
+export function parseBoolean(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  return BOOLEAN_WORDS[String(value).trim().toLowerCase()];
+}
+
+/** A boolean flag's value, or the one-message refusal naming the flag, the value and the rule. */
+export function booleanFlag(flag: string, raw: unknown): boolean {
+  const value = parseBoolean(raw);
+  if (value === undefined) throw new AnswersError(`--${flag} ${describe(raw)} is refused: it must ${BOOLEAN_RULE}.`);
+  return value;
+}
+
 function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
@@ -26,8 +46,8 @@ function describe(value: unknown): string {
 /** Type check and normalisation of one raw value; returns the value or the broken rule. */
 function check(question: Question, raw: unknown): { value: Answers[QuestionName] } | { broken: string } {
   if (question.type === 'boolean') {
-    if (typeof raw !== 'boolean') return { broken: 'be true or false' };
-    return { value: raw };
+    const value = parseBoolean(raw);
+    return value === undefined ? { broken: BOOLEAN_RULE } : { value };
   }
   if (typeof raw !== 'string') return { broken: 'be a string' };
   const value = question.normalize(raw);
@@ -65,6 +85,14 @@ export function validateAnswers(
   }
   if (problems.length > 0) throw new AnswersError(problems.join('\n'));
   return answers as Answers;
+}
+
+/**
+ * Stored answers with each one its own rule refuses replaced by this run's answer: what the last run must have
+ * written, when the user broke a value in .yo-rc.json by hand (the generator never stores a refused answer).
+ */
+export function repairedStoredAnswers(raw: RawAnswers, answers: Answers): RawAnswers {
+  return Object.fromEntries(questions.map((question) => [question.name, 'broken' in check(question, raw[question.name]) ? answers[question.name] : raw[question.name]]));
 }
 
 /** The rule of one question, for the prompt's own `validate` (so the user can retype at once). */

@@ -54,6 +54,10 @@ interface QuestionBase<Name extends QuestionName> {
   normalize: (value: Answers[Name]) => Answers[Name];
   /** Returns the broken rule ("must …" without "must"), or undefined. */
   rule: (value: Answers[Name]) => string | undefined;
+  /** The rule as `--help` states it, completing "must …"; a boolean question's is the one of every boolean (answers.ts). */
+  ruleDescription?: string;
+  /** When asked, the answers to choose from (a list, not a text field), if there are any. */
+  choices?: (context: DefaultsContext) => string[];
   /** When present, asked only for the reason this returns; otherwise the default is taken, even without --yes. */
   askReason?: (context: DefaultsContext) => string | undefined;
 }
@@ -76,16 +80,26 @@ export function productionWithoutDomain(domain: unknown, branches: unknown): str
     .filter(isProductionEnvironment);
 }
 
-/** A folder name turned into a Copilot name: `My_Shop` → `my-shop`. */
+/** Latin letters that NFKD does not split into a base letter and marks, spelled in plain Latin letters. */
+const PLAIN_SPELLINGS: Record<string, string> = { ß: 'ss', æ: 'ae', ø: 'o', œ: 'oe', đ: 'd', ð: 'd', þ: 'th', ł: 'l', ı: 'i', ħ: 'h', ŧ: 't', ŋ: 'ng', ĸ: 'k', ſ: 's' };
+
+/**
+ * A folder name turned into a Copilot name: `My_Shop` → `my-shop`, `Über Shop` → `uber-shop`, `Straße` → `strasse`
+ * (compatibility decomposition, combining marks dropped, the letters above spelled out). 'app' when no Copilot name
+ * is left (a name in another script, a single letter): the prompt offers it, and --yes takes it.
+ */
 function appNameFromFolder(folder: string): string {
   const name = basename(folder)
     .toLowerCase()
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[ßæøœđðþłıħŧŋĸſ]/g, (letter) => PLAIN_SPELLINGS[letter])
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^[^a-z]+/, '')
     .replace(/-+$/, '')
     .slice(0, 32)
     .replace(/-+$/, '');
-  return name || 'app';
+  return copilotName(name) === undefined ? name : 'app';
 }
 
 export const questions: Question[] = [
@@ -97,6 +111,7 @@ export const questions: Question[] = [
     defaultDescription: "the folder's name, normalised",
     normalize: trimmed,
     rule: copilotName,
+    ruleDescription: 'be a Copilot name: a lower-case letter, then lower-case letters, digits and single hyphens; 2 to 32 characters',
   },
   {
     name: 'service',
@@ -106,6 +121,7 @@ export const questions: Question[] = [
     defaultDescription: 'django',
     normalize: trimmed,
     rule: copilotName,
+    ruleDescription: 'be a Copilot name, like the application name',
   },
   {
     name: 'domain',
@@ -115,6 +131,7 @@ export const questions: Question[] = [
     defaultDescription: 'none',
     normalize: (value) => value.trim().toLowerCase().replace(/\.$/, ''),
     rule: optional(domainName),
+    ruleDescription: 'be a DNS name of a Route 53 hosted zone, like example.com, or empty',
   },
   {
     name: 'branches',
@@ -128,6 +145,7 @@ export const questions: Question[] = [
         .map((pair) => pair.trim())
         .join(','),
     rule: branchesRule,
+    ruleDescription: 'be comma-separated branch:environment pairs: git branch names, Copilot environment names, each once',
   },
   {
     name: 'allowHttp',
@@ -162,6 +180,7 @@ export const questions: Question[] = [
     defaultDescription: '`git remote get-url origin` without its credentials, if any',
     normalize: (value) => withoutCredentials(value.trim()).url,
     rule: optional(repositoryRule),
+    ruleDescription: 'be a GitHub, Bitbucket or CodeCommit URL (https or ssh), or empty',
   },
   {
     name: 'djangoDir',
@@ -175,6 +194,8 @@ export const questions: Question[] = [
     defaultDescription: 'the folder holding manage.py (root or one level down), else app',
     normalize: (value) => value.trim().replace(/^\.\/+/, '').replace(/\/+$/, '') || '.',
     rule: projectFolder,
+    ruleDescription: 'be a relative folder inside the repository holding manage.py (or where a new project goes), not in .git, node_modules or copilot',
+    choices: ({ managePyFolders }) => managePyFolders(),
     askReason: ({ managePyFolders }) => {
       const folders = managePyFolders();
       return folders.length > 1 ? `several folders hold a manage.py (${folders.join(', ')})` : undefined;
@@ -188,6 +209,7 @@ export const questions: Question[] = [
     defaultDescription: 'the one settings module (or production one) that manage.py, wsgi.py or asgi.py names; none for a new project',
     normalize: trimmed,
     rule: optional(pythonModule),
+    ruleDescription: 'be a dotted Python module the repository holds, like shop.settings.production',
     askReason: ({ settingsChoice }) => settingsChoice()?.doubt,
   },
   {
@@ -198,6 +220,7 @@ export const questions: Question[] = [
     defaultDescription: "WSGI_APPLICATION of the settings, else the wsgi.py next to manage.py; none for a new project",
     normalize: trimmed,
     rule: optional(wsgiApplication),
+    ruleDescription: 'be module:callable, like shop.wsgi:application',
     askReason: ({ wsgiChoice }) => wsgiChoice()?.doubt,
   },
 ];
