@@ -12,8 +12,14 @@
  * In the bundle, `import.meta.url` and `__dirname` of a bundled module name the bundle's folder. The package.json
  * reads that need their own folder are inlined (`packageJsonReads`); the other uses serve features our runs do not
  * reach (yeoman-environment's generator lookup, yeoman-generator's composeWith of a generator by package name).
+ *
+ * The bundle is what the package runs: yeoman-environment, yeoman-generator, ejs and yaml are devDependencies, so an
+ * install fetches no other package (npm's arborist, which only installing a missing generator would load, is not
+ * bundled and not reached by either command). The licences of the bundled packages ship beside it, in
+ * dist/THIRD-PARTY-LICENSES.txt.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -189,7 +195,51 @@ const result = await esbuild.build({
   banner: { js: "import { createRequire as bundleCreateRequire } from 'node:module';\nconst require = bundleCreateRequire(import.meta.url);" },
   define: { __dirname: 'import.meta.dirname', __filename: 'import.meta.filename' },
   plugins: [lazyPlugin, unusedReexportsPlugin, dedupePlugin, packageJsonPlugin],
-  metafile: Boolean(process.env.BUNDLE_METAFILE),
+  // The metafile's input paths, which the licence list reads, are relative to the repository root.
+  absWorkingDir: root,
+  metafile: true,
   logLevel: 'warning',
 });
 if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(result.metafile));
+
+// package.json declares no dependencies: an import the bundle leaves outside would fail in every install.
+const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
+const outside = new Set(Object.values(result.metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external && !builtins.has(entry.path)).map((entry) => entry.path)));
+if (outside.size > 0) throw new Error(`the bundle imports ${[...outside].join(', ')} from node_modules: bundle it, or declare it in package.json's dependencies`);
+
+/**
+ * Each bundled package's name, version and licence text (their MIT, ISC, BSD and Apache licences ask that the notice
+ * travel with every copy of the code), one text for the packages that ship the same: what dist/THIRD-PARTY-LICENSES.txt
+ * holds.
+ */
+function thirdPartyLicenses(metafile) {
+  const packageRoots = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const path = join(root, input);
+    const at = path.lastIndexOf('node_modules/');
+    if (input.includes(':') || at === -1) continue;
+    const inNodeModules = at + 'node_modules/'.length;
+    packageRoots.add(join(path.slice(0, inNodeModules), ...path.slice(inNodeModules).split('/').slice(0, path[inNodeModules] === '@' ? 2 : 1)));
+  }
+  const packagesByText = new Map();
+  for (const packageRoot of packageRoots) {
+    const { name, version, license, licenses, author } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
+    const declared = license ?? licenses?.map((entry) => entry.type ?? entry).join(' OR ');
+    const file = readdirSync(packageRoot).find((entry) => /^(licen[cs]e|copying)(\.|-|$)/i.test(entry));
+    const holder = typeof author === 'string' ? author : author?.name;
+    const text = file
+      ? readFileSync(join(packageRoot, file), 'utf8').trim()
+      : declared
+        ? `${declared}${holder ? `, by ${holder}` : ''} (declared in the package's package.json; the package ships no licence file)`
+        : 'The package declares no licence and ships no licence file.';
+    packagesByText.set(text, [...(packagesByText.get(text) ?? []), `${name}@${version}`]);
+  }
+  const sections = [...packagesByText].map(([text, packages]) => ({ packages: [...new Set(packages)].sort(), text }));
+  sections.sort((a, b) => (a.packages[0] < b.packages[0] ? -1 : 1));
+  return [
+    'generator-copilot-django bundles these packages into dist/generators/ (scripts/build.mjs). Their licences follow,',
+    'each after the packages it covers.',
+    ...sections.map(({ packages, text }) => `\n${'-'.repeat(79)}\n${packages.join(', ')}\n\n${text}\n`),
+  ].join('\n');
+}
+writeFileSync(join(root, 'dist', 'THIRD-PARTY-LICENSES.txt'), thirdPartyLicenses(result.metafile));

@@ -331,7 +331,7 @@ describe('branch names with every character git allows', () => {
 
   test.each([
     ['printed by the run', () => printed],
-    ['in the README', () => readText(folder, 'README.md')],
+    ['in the README', () => readText(folder, 'copilot/README.md')],
   ])('every git push command %s passes its branch as one argument, in sh and bash', (_, source) => {
     const lines = pushLines(source());
     expect(lines).toHaveLength(BRANCHES.length);
@@ -343,13 +343,13 @@ describe('branch names with every character git allows', () => {
 
   test('the README and the run print the same git add command, which shells take as the paths it names', () => {
     const add = (text: string) => text.split('\n').map((line) => line.trim()).find((line) => line.startsWith('git add '));
-    expect(add(readText(folder, 'README.md'))).toBe(add(printed));
+    expect(add(readText(folder, 'copilot/README.md'))).toBe(add(printed));
     const paths = gitArguments('sh', add(printed)!).slice(1);
     for (const path of paths) expect(existsSync(join(folder, path))).toBe(true);
   });
 
   test('the README diagram labels each branch with Mermaid entities that decode to exactly its name', () => {
-    const readme = readText(folder, 'README.md');
+    const readme = readText(folder, 'copilot/README.md');
     BRANCHES.forEach(([, branch], index) => {
       const match = new RegExp(`branch_${environmentOf(index)}\\["branch ([^"]*)"\\]`).exec(readme);
       expect(match).not.toBeNull();

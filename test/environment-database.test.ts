@@ -179,7 +179,7 @@ describe('re-runs', () => {
       expect(manifest.network.vpc).toBeUndefined();
     }
     expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].environmentDatabase).toBeUndefined();
-    expect(readText(cwd, 'README.md')).toContain('The database is in the service\'s stack (`copilot/django/addons/`');
+    expect(readText(cwd, 'copilot/README.md')).toContain('The database is in the service\'s stack (`copilot/django/addons/`');
     // The shipped command (npm run build) says it at the end of every run.
     const rerun = await runCli(['--yes'], cwd);
     expect(rerun.code).toBe(0);

@@ -23,6 +23,7 @@ const EXPECTED_FILES = [
   'app/manage.py',
   'app/requirements.txt',
   'copilot/.workspace',
+  'copilot/README.md',
   'copilot/django/manifest.yml',
   'copilot/environments/addons/addons.parameters.yml',
   'copilot/environments/addons/db.yml',
@@ -195,7 +196,7 @@ describe('yo copilot-django --yes with the demo flags', () => {
   });
 
   test('the README walks from nothing to deployed and explains the Spot switch', () => {
-    const readme = readText(folder, 'README.md');
+    const readme = readText(folder, 'copilot/README.md');
     expect(readme).toContain('```mermaid');
     // The order that works is test/runbook.test.ts's subject; here, the milestones in that order.
     const steps = [
@@ -240,8 +241,8 @@ describe('the options change what they should', () => {
     const manifest = readYaml(folder, 'copilot/django/manifest.yml');
     expect(manifest.variables.DJANGO_HTTPS).toBe('false');
     expect(manifest.variables.DJANGO_DOMAIN).toBeUndefined();
-    expect(readText(folder, 'README.md')).toContain('copilot app init demo\n');
-    expect(readText(folder, 'README.md')).toMatch(/A domain adds HTTPS/);
+    expect(readText(folder, 'copilot/README.md')).toContain('copilot app init demo\n');
+    expect(readText(folder, 'copilot/README.md')).toMatch(/A domain adds HTTPS/);
   });
 
   test('three branches give three pipelines, a branch with a slash a safe name', async () => {
@@ -261,7 +262,7 @@ describe('the options change what they should', () => {
   test('without a repository no pipeline is written and the README says how to add them', async () => {
     const folder = await generateProject({ ...DEMO_FLAGS, repository: '' });
     expect(listFiles(folder).filter((file) => file.startsWith('copilot/pipelines/'))).toEqual([]);
-    expect(readText(folder, 'README.md')).toContain('--repository');
+    expect(readText(folder, 'copilot/README.md')).toContain('--repository');
   });
 });
 

@@ -351,7 +351,7 @@ function flagsOf(row: (typeof MATRIX)[number], repository = 'https://github.com/
 describe('the runbook from an empty AWS account', () => {
   test.each(MATRIX)('domain $domain, repository $repository, branches $branches: README and summary agree and walk to every environment deployed', async (row) => {
     const { folder, result } = await generate(flagsOf(row));
-    const commands = readmeCommands(readText(folder, 'README.md'));
+    const commands = readmeCommands(readText(folder, 'copilot/README.md'));
     expect(printedCommands(result.stdout + result.stderr, FIRST_RUN)).toEqual(commands);
     const world = walk(folder, commands);
     const environments = row.branches.split(',').map((pair) => pair.split(':')[1]);
@@ -370,18 +370,18 @@ describe('the runbook from an empty AWS account', () => {
 
   test('Bitbucket and CodeCommit: a connection only where Copilot needs one', async () => {
     const bitbucket = await generate(['--repository', 'https://bitbucket.org/example/demo']);
-    const bitbucketCommands = readmeCommands(readText(bitbucket.folder, 'README.md'));
+    const bitbucketCommands = readmeCommands(readText(bitbucket.folder, 'copilot/README.md'));
     expect(bitbucketCommands).toContain('aws codestar-connections create-connection --provider-type Bitbucket --connection-name demo-bitbucket');
     walk(bitbucket.folder, bitbucketCommands);
     const codecommit = await generate(['--repository', 'https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/demo']);
-    const codecommitCommands = readmeCommands(readText(codecommit.folder, 'README.md'));
+    const codecommitCommands = readmeCommands(readText(codecommit.folder, 'copilot/README.md'));
     expect(codecommitCommands.some((command) => command.startsWith('aws '))).toBe(false);
     walk(codecommit.folder, codecommitCommands);
   });
 
   test('steps out of order are refused by the model', async () => {
     const { folder } = await generate(flagsOf(MATRIX[1]));
-    const commands = readmeCommands(readText(folder, 'README.md'));
+    const commands = readmeCommands(readText(folder, 'copilot/README.md'));
     const swapped = (first: string, second: string) => {
       const copy = [...commands];
       const [i, j] = [copy.findIndex((command) => command.startsWith(first)), copy.findIndex((command) => command.startsWith(second))];
@@ -399,7 +399,7 @@ describe('the runbook from an empty AWS account', () => {
 
   test('every other Copilot command the README names (checking a template, one-off commands) is one Copilot lists', async () => {
     const { folder } = await generate(flagsOf(MATRIX[1]));
-    const readme = readText(folder, 'README.md');
+    const readme = readText(folder, 'copilot/README.md');
     const inline = [...readme.matchAll(/`(copilot [^`]+)`/g)].map((match) => match[1]);
     const inBlocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((match) => match[1].split('\n')).map((line) => line.replace(/\s+#.*$/, '').trim()).filter((line) => line.startsWith('copilot '));
     const named = [...new Set([...inline, ...inBlocks])];

@@ -8,13 +8,17 @@
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { templatesRoot } from './paths.js';
+import { GUIDE, ROOT_README } from './guide.js';
 import type { EnvironmentPlan, TemplateContext } from './plan.js';
 
 export interface PlannedFile {
   template: string;
   destination: string;
-  /** yaml: merged as documents (merge.ts); lines: the lines the user's file lacks are appended. */
-  merge?: 'yaml' | 'lines';
+  /**
+   * yaml: merged as documents (merge.ts); lines: the lines the user's file lacks are appended; section: appended
+   * once to the user's file, unless it names the deployment guide already (guide.ts).
+   */
+  merge?: 'yaml' | 'lines' | 'section';
   executable?: boolean;
   /** Extra values for this file's template (the environment a per-environment file is about). */
   locals?: Record<string, unknown>;
@@ -68,9 +72,16 @@ const groups: FileGroup[] = [
       { template: '_gitignore', merge: 'lines' },
     ],
   },
-  // A team's own project has a README of its own: ours goes next to the manifests.
-  { condition: (context) => !context.existingProject, templates: ['README.md'] },
-  { condition: (context) => context.existingProject, templates: [{ template: 'README.md', destination: 'copilot/README.md' }] },
+  // The deployment guide goes next to the manifests, never in the repository's README, which gets a section linking
+  // it. A guide an earlier version wrote as a new project's README.md stays there, alone (guide.ts).
+  { condition: (context) => context.guide === ROOT_README, templates: ['README.md'] },
+  {
+    condition: (context) => context.guide !== ROOT_README,
+    templates: [
+      { template: 'README.md', destination: GUIDE },
+      { template: 'README.guide-section.md', destination: ROOT_README, merge: 'section' },
+    ],
+  },
   { perEnvironment: true, templates: [{ template: 'copilot/environments/__environment__/manifest.yml', merge: 'yaml' }] },
   // The environments' database (database.ts): one addon for all of them, with a capacity entry per environment.
   {

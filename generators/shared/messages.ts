@@ -6,9 +6,9 @@ import type { TemplateContext } from './plan.js';
 import type { Answers } from './questions.js';
 import { firstRunbook, formatRunbook, rerunRunbook, type RerunChanges } from './runbook.js';
 
-/** After the first run: the README's commands, from nothing to deployed (runbook.ts). */
+/** After the first run: the deployment guide's commands, from nothing to deployed (runbook.ts). */
 export function nextSteps(context: TemplateContext): string {
-  return ['', 'Written. Next, from an empty AWS account (README.md has the same steps):', formatRunbook(firstRunbook(context)), ''].join('\n');
+  return ['', `Written. Next, from an empty AWS account (${context.guide} has the same steps):`, formatRunbook(firstRunbook(context)), ''].join('\n');
 }
 
 /** After a re-run: the commands its changes need in AWS (runbook.ts), or nothing when they need none. */
@@ -41,11 +41,14 @@ export function spotSwitchSteps(answers: Answers, environments: string[]): strin
   ].join('\n');
 }
 
-/** The service stack holds the database (`copilot storage init -l workload`): it stays there; how to move it. */
-export function workloadDatabaseNote(answers: Answers, addon: string): string {
+/**
+ * The service stack holds the database (`copilot storage init -l workload`): it stays there; how to move it, in the
+ * deployment guide at `guide`.
+ */
+export function workloadDatabaseNote(answers: Answers, addon: string, guide: string): string {
   return (
     `The database stays in the ${answers.service} service's stack (${addon}), so deleting the service deletes it; no environment ` +
     'database was added. To move it: snapshot its cluster, delete the addon, run copilot-django again, and restore the snapshot ' +
-    'into copilot/environments/addons/db.yml (Mappings.DBRestore); README.md, "The database", has the steps.'
+    `into copilot/environments/addons/db.yml (Mappings.DBRestore); ${guide}, "The database", has the steps.`
   );
 }

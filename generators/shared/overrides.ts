@@ -6,6 +6,7 @@
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { LAMBDA_RUNTIME, environmentFunctions, renderEverywhereBy, serviceFunctions, splitByStacks } from './lambdas.js';
+import { GUIDE } from './guide.js';
 import { STOP_TIMEOUT_PATH, STOP_TIMEOUT_SECONDS, acceptedStopTimeout, containersEverywhere, stopTimeoutPath, taskContainers } from './stop-timeout.js';
 
 /** Copilot reads YAML patches from this file of an overrides folder (internal/pkg/override/patch.go). */
@@ -56,7 +57,7 @@ const header = (target: OverrideTarget) =>
     `# creating or updating a function, to ${LAMBDA_RUNTIME}. Applies to: ${target.appliesTo}.`,
     ...(target.containersPerStack ? [`# Gives every container of the task ${STOP_TIMEOUT_SECONDS} s to stop (StopTimeout): time to drain, see the manifest's deregistration_delay.`] : []),
     '# copilot-django derives these patches from the manifests on every run (a patch for a function or container Copilot',
-    "# does not render fails the deploy); patches of your own in this file are kept. README.md, \"Copilot's Lambda runtimes\".",
+    `# does not render fails the deploy); patches of your own in this file are kept. ${GUIDE}, "Copilot's Lambda runtimes".`,
     '',
   ].join('\n');
 

@@ -10,6 +10,7 @@ import { NO_STATE, type RunState } from './rerun.js';
 import { pythonImageFor, type ExistingProject } from './detect.js';
 import { databaseCapacity, planDatabase, type DatabasePlan } from './database.js';
 import { planSettingsEnvironment, type SettingsEnvironment } from './settings-environment.js';
+import { GUIDE, ROOT_README } from './guide.js';
 
 /**
  * What the task's environment already holds, which a team's settings may read: the manifest's own variables and
@@ -109,6 +110,8 @@ export interface TemplateContext {
   nginxDir: string;
   /** The local stand-in of the task. */
   composeFile: string;
+  /** The deployment guide's path (guide.ts): copilot/README.md, or README.md where an earlier version wrote it. */
+  guide: string;
   staticRoot: string;
   staticUrl: string;
   staticVolume: string;
@@ -213,6 +216,7 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     imageDeployDir,
     nginxDir: separateFiles ? `copilot/${answers.service}/nginx` : 'nginx',
     composeFile: separateFiles ? 'docker-compose.copilot.yml' : 'docker-compose.yml',
+    guide: state.guideAtRoot ? ROOT_README : GUIDE,
     staticRoot: '/srv/static',
     staticUrl: '/static/',
     staticVolume: 'static',

@@ -25,6 +25,11 @@ export interface RunState {
    * new projects, and for projects adopted before, whose files stay where those runs wrote them.
    */
   separateFiles: boolean;
+  /**
+   * The root README.md is the deployment guide, as an earlier version wrote it for a new project: it stays the guide
+   * (guide.ts). Found on disk by every run, not stored.
+   */
+  guideAtRoot?: boolean;
 }
 
 export const NO_STATE: RunState = { spotSwitch: [], existingProject: false, environmentDatabase: false, separateFiles: false };
