@@ -284,3 +284,18 @@ describe('a stored answer broken by hand', () => {
     expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django'].existingProject).toBeUndefined();
   });
 });
+
+describe('changing what Copilot fixed at app init', () => {
+  test.each([
+    ['--app', { app: 'shop' }, '--app "shop" changes the application from "demo"'],
+    ['--domain', { domain: 'example.org' }, '--domain "example.org" changes the domain from "example.com"'],
+  ])('%s on a re-run is refused, saying what it means in AWS, until --confirm-rename', async (_flag, change, message) => {
+    const cwd = await generateProject();
+    const before = snapshot(cwd);
+    await expect(runApp({ yes: true, ...change }, { cwd })).rejects.toThrow(message);
+    await expect(runApp({ yes: true, ...change }, { cwd })).rejects.toThrow('Pass --confirm-rename to write the files for the new one.');
+    expect(snapshot(cwd)).toEqual(before);
+    await runApp({ yes: true, ...change, 'confirm-rename': true }, { cwd });
+    expect(JSON.parse(readText(cwd, '.yo-rc.json'))['generator-copilot-django']).toMatchObject(change);
+  });
+});

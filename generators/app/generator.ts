@@ -32,7 +32,7 @@ import { helpText } from '../shared/help.js';
 import { findProjectRoot, projectRootNotice } from '../shared/project-root.js';
 import { hideRecordLines, withoutTaskErrors } from './output.js';
 
-export type Options = Generator['options'] & Partial<Record<QuestionName, unknown>> & { yes?: boolean; force?: boolean; 'remove-environments'?: boolean; cwd?: string };
+export type Options = Generator['options'] & Partial<Record<QuestionName, unknown>> & { yes?: boolean; force?: boolean; 'remove-environments'?: boolean; 'confirm-rename'?: boolean; cwd?: string };
 
 /** Yeoman runs every method of the class as a task except those named with a leading underscore: helpers have one. */
 export default class CopilotDjangoGenerator extends Generator<Record<string, unknown>, Options> {
@@ -170,6 +170,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     // A guide an earlier version wrote as the root README.md stays there, in this run's files and in the base (guide.ts).
     const guideAtRoot = !existingProject && rootReadmeIsGuide(this._readIfExists(ROOT_README));
     if (this.previous) this.previous = { ...this.previous, state: { ...this.previous.state, guideAtRoot } };
+    this._refuseUnconfirmedRename();
     this.removed = removedEnvironments(this.previous?.answers, this.answers);
     if (this.removed.length > 0 && !this.options['remove-environments']) {
       const files = this._filesOfRemovedEnvironments().map((file) => file.destination);
@@ -377,6 +378,29 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   /** The deployment guide's path, for messages that point into it (guide.ts). */
   private _guide(): string {
     return planContext(this.answers, this.state, this.project).guide;
+  }
+
+  /**
+   * The application's name and domain are fixed in AWS by `copilot app init`: a re-run that changes either would write
+   * manifests for an application that does not exist. It is refused unless --confirm-rename says the user is moving.
+   */
+  private _refuseUnconfirmedRename(): void {
+    const previous = this.previous?.answers;
+    if (!previous || this.options['confirm-rename']) return;
+    const changes = [
+      previous.app !== this.answers.app ? `--app ${JSON.stringify(this.answers.app)} changes the application from ${JSON.stringify(previous.app)}` : '',
+      previous.domain !== this.answers.domain
+        ? `--domain ${JSON.stringify(this.answers.domain)} changes the domain from ${JSON.stringify(previous.domain)}`
+        : '',
+    ].filter(Boolean);
+    if (changes.length === 0) return;
+    throw new AnswersError(
+      `${changes.join(', and ')}. Copilot fixed both when the application was created (copilot app init): its environments, ` +
+        'services, pipelines, ECR repositories and DNS names belong to that application, and the manifests would then name one ' +
+        'that does not exist in AWS. Moving means creating the new application (copilot app init <name> --domain <domain>), ' +
+        'deploying every environment and service into it, switching DNS, then copilot app delete of the old one. ' +
+        'Pass --confirm-rename to write the files for the new one.',
+    );
   }
 
   /** Where the deployment's files went, and which files of the team's they leave alone. */

@@ -79,6 +79,12 @@ export const appCommand: Command = {
       description: 'Let a re-run remove the environments no longer in --branches: it deletes their manifests and pipelines.',
       defaultDescription: 'no',
     },
+    {
+      name: 'confirm-rename',
+      boolean: true,
+      description: 'Let a re-run change --app or --domain, which Copilot fixed when the application was created.',
+      defaultDescription: 'no',
+    },
     CWD,
     HELP,
     VERSION,
