@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,8 @@ import { gunzipSync } from 'node:zlib';
 import { planContext } from '../generators/shared/plan.js';
 import { renderFiles } from '../generators/shared/render.js';
 import { describeWith, PYTHON, programPath } from './support/programs.js';
+import { DEMO_ANSWERS } from './support/generate.js';
+import { freePort, startPostgres } from './support/postgres-cluster.js';
 import { readStaticManifest } from './support/static-manifest.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -20,19 +22,6 @@ import { readStaticManifest } from './support/static-manifest.js';
 // override one planned value to prove the templates follow it.
 
 type TemplateContext = ReturnType<typeof planContext>;
-
-const DEMO_ANSWERS = {
-  app: 'demo',
-  service: 'django',
-  domain: 'example.com',
-  branches: 'develop:dev',
-  spot: true,
-  repository: 'https://github.com/example/demo',
-  djangoDir: 'app',
-  settings: '',
-  wsgi: '',
-  allowHttp: false,
-};
 
 const DEFAULT_CONTEXT: TemplateContext = planContext(DEMO_ANSWERS);
 
@@ -256,14 +245,6 @@ async function startSilentServer(): Promise<{ uri: string; close: () => Promise<
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function httpGet(port: number, urlPath: string, host: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
@@ -745,34 +726,6 @@ print(json.dumps({name: config[name] for name in names}))
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-
-/** A throwaway PostgreSQL cluster on a free port; as root, the server runs as the `postgres` user. */
-async function startPostgres(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const bin = path.dirname(programPath('postgres'));
-  const asRoot = process.getuid?.() === 0;
-  const pg = (program: string, args: string[]) =>
-    asRoot ? run('/usr/sbin/runuser', ['-u', 'postgres', '--', path.join(bin, program), ...args]) : run(path.join(bin, program), args);
-  const data = path.join(dir, 'data');
-  await mkdir(data);
-  if (asRoot) {
-    const ids = await run('/usr/bin/id', ['-u', 'postgres']);
-    const gid = await run('/usr/bin/id', ['-g', 'postgres']);
-    await chown(dir, Number(ids.stdout), Number(gid.stdout));
-    await chown(data, Number(ids.stdout), Number(gid.stdout));
-  }
-  const init = await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
-  if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  const start = await pg('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-o', options, '-w', 'start']);
-  if (start.code !== 0) throw new Error(`pg_ctl start failed: ${start.stdout}${start.stderr}`);
-  return {
-    port,
-    stop: async () => {
-      await pg('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
-    },
-  };
-}
 
 describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', () => {
   let workDir: string;

@@ -12,6 +12,7 @@ import { planContext } from '../generators/shared/plan.js';
 import { renderFiles } from '../generators/shared/render.js';
 import { STOP_TIMEOUT_SECONDS } from '../generators/shared/stop-timeout.js';
 import { describeWith } from './support/programs.js';
+import { DEMO_ANSWERS } from './support/generate.js';
 import { contextSourceOf } from './support/task/build-context.js';
 import { commandForm, readDockerfile } from './support/task/dockerfile.js';
 import { NetworkNamespace } from './support/task/network.js';
@@ -31,19 +32,6 @@ const NOBODY = 65534;
 /** A short drain for the tests; the generated default is the deregistration delay (task-stop.test.ts). */
 const TEST_DRAIN_SECONDS = '3';
 
-const ANSWERS = {
-  app: 'demo',
-  service: 'django',
-  domain: 'example.com',
-  branches: 'develop:dev',
-  spot: true,
-  repository: 'https://github.com/example/demo',
-  djangoDir: 'app',
-  settings: '',
-  wsgi: '',
-  allowHttp: false,
-};
-
 interface Reply {
   /** curl's exit code: 0 answered, 7 connection refused. */
   code: number;
@@ -53,7 +41,7 @@ interface Reply {
 }
 
 describeFrontDoor('the task front door on the real nginx and gunicorn', () => {
-  const context = planContext(ANSWERS);
+  const context = planContext(DEMO_ANSWERS);
   let scratch: string;
   let project: string;
   let network: NetworkNamespace;

@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,19 +13,10 @@ import path from 'node:path';
 import { planContext } from '../generators/shared/plan.js';
 import { renderFiles } from '../generators/shared/render.js';
 import { describeWith, PYTHON, programPath } from './support/programs.js';
+import { DEMO_ANSWERS } from './support/generate.js';
+import { freePort, startPostgres, type PostgresCluster } from './support/postgres-cluster.js';
 
-const CONTEXT = planContext({
-  app: 'demo',
-  service: 'django',
-  domain: 'example.com',
-  branches: 'develop:dev',
-  spot: true,
-  repository: 'https://github.com/example/demo',
-  djangoDir: 'app',
-  settings: '',
-  wsgi: '',
-  allowHttp: false,
-});
+const CONTEXT = planContext(DEMO_ANSWERS);
 
 /** The deploy lock's key (copilot_deploy/management/commands/locked.py). */
 const DEPLOY_LOCK_KEY = '7384610295318450';
@@ -60,49 +51,8 @@ async function waitFor<T>(what: string, check: () => T | undefined | Promise<T |
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createTcpServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // PostgreSQL: a throwaway cluster, administered with psql; a session that holds a lock as long as the test wants.
-
-interface Postgres {
-  port: number;
-  sql: (database: string, query: string) => Promise<string>;
-  stop: () => Promise<void>;
-}
-
-async function startPostgres(dir: string): Promise<Postgres> {
-  const bin = path.dirname(programPath('postgres'));
-  const asPostgres = (program: string, args: string[]) => run('/usr/sbin/runuser', ['-u', 'postgres', '--', path.join(bin, program), ...args]);
-  const data = path.join(dir, 'data');
-  await mkdir(data, { recursive: true });
-  const [uid, gid] = await Promise.all([run('/usr/bin/id', ['-u', 'postgres']), run('/usr/bin/id', ['-g', 'postgres'])]);
-  for (const folder of [dir, data]) await chown(folder, Number(uid.stdout), Number(gid.stdout));
-  const init = await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
-  if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  const start = await asPostgres('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-o', options, '-w', 'start']);
-  if (start.code !== 0) throw new Error(`pg_ctl start failed: ${start.stdout}${start.stderr}`);
-  return {
-    port,
-    sql: async (database, query) => {
-      const connection = ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database];
-      const result = await run(path.join(bin, 'psql'), [...connection, '-AtX', '-v', 'ON_ERROR_STOP=1', '-c', query]);
-      if (result.code !== 0) throw new Error(`psql failed on ${query}: ${result.stderr}`);
-      return result.stdout.trim();
-    },
-    stop: async () => {
-      await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
-    },
-  };
-}
 
 const HOLDER = `
 import sys, psycopg2
@@ -122,7 +72,7 @@ interface Holder {
 }
 
 /** A session that runs `query` (takes a lock) and then does nothing until released: a stuck task, a colleague's psql. */
-async function holdInSession(postgres: Postgres, database: string, query: string): Promise<Holder> {
+async function holdInSession(postgres: PostgresCluster, database: string, query: string): Promise<Holder> {
   const holder = spawn(PYTHON, ['-c', HOLDER, String(postgres.port), database, query], { stdio: ['pipe', 'pipe', 'inherit'] });
   const [line] = (await once(holder.stdout!, 'data')) as [Buffer];
   return {
@@ -227,7 +177,7 @@ function startEntrypoint(project: string, env: NodeJS.ProcessEnv, command: strin
 
 describeWith(['root', 'unshare', 'django', 'psycopg2', 'postgres', 'gunicorn'])('a Django task whose start-up meets a fault', () => {
   let workDir: string;
-  let postgres: Postgres;
+  let postgres: PostgresCluster;
   const starts: Start[] = [];
   const holders: Holder[] = [];
 

@@ -8,29 +8,20 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { planContext } from '../generators/shared/plan.js';
 import { renderFiles } from '../generators/shared/render.js';
-import { describeWith, programPath, PYTHON } from './support/programs.js';
+import { describeWith, PYTHON } from './support/programs.js';
+import { DEMO_ANSWERS } from './support/generate.js';
+import { startPostgres } from './support/postgres-cluster.js';
 import { MANIFEST_NAME, readStaticManifestFile, staticManifestNames } from './support/static-manifest.js';
 
-const CONTEXT = planContext({
-  app: 'demo',
-  service: 'django',
-  domain: 'example.com',
-  branches: 'develop:dev',
-  spot: false,
-  repository: 'https://github.com/example/demo',
-  djangoDir: 'app',
-  settings: '',
-  wsgi: '',
-  allowHttp: false,
-});
+const CONTEXT = planContext({ ...DEMO_ANSWERS, spot: false });
 
 /** Long enough for a gzip copy (copilot_deploy/storage.py: MIN_SIZE). */
 const stylesheet = (rule: string) => `${rule}\n`.repeat(24);
@@ -290,37 +281,6 @@ async function startMetadataServer() {
     endpoint,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A throwaway PostgreSQL cluster on a free port, trusting local connections; as root, it runs as `postgres`. */
-async function startPostgres(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const bin = path.dirname(programPath('postgres'));
-  const asRoot = process.getuid?.() === 0;
-  const pg = (program: string, args: string[]) =>
-    asRoot ? run('/usr/sbin/runuser', ['-u', 'postgres', '--', path.join(bin, program), ...args]) : run(path.join(bin, program), args);
-  const data = path.join(dir, 'data');
-  await mkdir(data);
-  if (asRoot) {
-    const uid = Number((await run('/usr/bin/id', ['-u', 'postgres'])).stdout);
-    const gid = Number((await run('/usr/bin/id', ['-g', 'postgres'])).stdout);
-    await chown(dir, uid, gid);
-    await chown(data, uid, gid);
-  }
-  const init = await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
-  if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  const started = await pg('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-o', options, '-w', 'start']);
-  if (started.code !== 0) throw new Error(`pg_ctl start failed: ${started.stdout}${started.stderr}`);
-  return { port, stop: async () => void (await pg('pg_ctl', ['-D', data, '-m', 'immediate', 'stop'])) };
 }
 
 describeWith(['django', 'psycopg2', 'postgres'])('a rollback through the start-up skip logic (ECS metadata, PostgreSQL)', () => {

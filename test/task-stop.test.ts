@@ -8,7 +8,7 @@ import { planContext } from '../generators/shared/plan.js';
 import { renderFiles } from '../generators/shared/render.js';
 import { updatePatchFile, type OverrideTarget } from '../generators/shared/overrides.js';
 import { STOP_TIMEOUT_SECONDS, taskContainers } from '../generators/shared/stop-timeout.js';
-import { DEMO_FLAGS, generateProject, readText } from './support/generate.js';
+import { DEMO_ANSWERS, DEMO_FLAGS, generateProject, readText } from './support/generate.js';
 import { PYTHON } from './support/programs.js';
 import { run } from './support/task/processes.js';
 
@@ -106,7 +106,7 @@ describe('the StopTimeout patches of the service', () => {
 });
 
 describe('the drain fits the StopTimeout', () => {
-  const context = planContext({ ...DEMO_FLAGS, service: 'django', djangoDir: 'app', settings: '', wsgi: '', allowHttp: false });
+  const context = planContext({ ...DEMO_ANSWERS, branches: DEMO_FLAGS.branches });
   const files = new Map(renderFiles(context).map((file) => [file.destination, file.contents]));
 
   test("nginx and gunicorn drain for the target group's deregistration delay by default", async () => {

@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import helpers, { type RunResult } from 'yeoman-test';
 import CopilotDjangoGenerator from '../../generators/app/generator.js';
 import EnvironmentGenerator from '../../generators/env/generator.js';
+import type { Answers } from '../../generators/shared/questions.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin['copilot-django']);
@@ -24,6 +25,12 @@ export const DEMO_FLAGS = {
   spot: true,
   repository: 'https://github.com/example/demo',
 };
+
+/**
+ * The answers DEMO_FLAGS give a new project in `app/`, validated, on one branch: what tests that render templates
+ * without running the generator hand to planContext.
+ */
+export const DEMO_ANSWERS: Answers = { ...DEMO_FLAGS, service: 'django', branches: 'develop:dev', djangoDir: 'app', settings: '', wsgi: '', allowHttp: false };
 
 export function temporaryFolder(prefix = 'copilot-django-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
