@@ -5,11 +5,11 @@
  * subgenerator. It prints the help itself, and reports an error as one line per message, `copilot-django: <message>`
  * (the stack with DEBUG set); exit codes: 0 done, 1 refused or failed, 130 interrupted at a prompt (Ctrl-C).
  */
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appCommand, envCommand } from './shared/command-line.js';
 import { helpText } from './shared/help.js';
+import { packageVersion } from './shared/paths.js';
 
 const NAMESPACE = 'copilot-django';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,18 +22,13 @@ function chooseColour(): void {
   if ((process.env.NO_COLOR ?? '') !== '' || (!process.stderr.isTTY && process.env.FORCE_COLOR === undefined)) process.env.FORCE_COLOR = '0';
 }
 
-/** The version of this package: dist/generators/cli.js is two folders below its package.json. */
-function version(): string {
-  return (JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const command = args[0] === envCommand.name ? envCommand : appCommand;
   const rest = command === envCommand ? args.slice(1) : args;
   const flags = rest.slice(0, rest.includes('--') ? rest.indexOf('--') : undefined);
   if (flags.includes('--version')) {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
   if (flags.includes('--help') || flags.includes('-h')) {

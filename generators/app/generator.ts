@@ -1,7 +1,8 @@
 /**
- * `yo copilot-django`: questions → validated answers (stored in .yo-rc.json) → plan → write or merge.
- * A re-run re-renders last run's output from the stored answers as the base of a three-way merge, so every edit
- * the user made survives (merge.ts).
+ * `yo copilot-django`: questions → validated answers (stored in .yo-rc.json) → plan → render → reconcile → write.
+ * .yo-rc.json also records the version that wrote and a hash of each file it wrote: a re-run renders exactly what
+ * was written then (the stored answers with that version's templates, released.ts) and reconciles each file with
+ * it (reconcile.ts), so a file left as written takes the new version and every edit the user made survives.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, type Stats } from 'node:fs';
@@ -13,7 +14,10 @@ import { flagOf, questions, type Answers, type DefaultsContext, type QuestionNam
 import { checkWsgi, chooseSettings, chooseWsgi, detectProject, findManagePyFolders, moduleFile, OLDEST_DJANGO, settingsSources, tooOldDjango, type ExistingProject, type SettingsChoice } from '../shared/detect.js';
 import { findEnvironmentReads } from '../shared/settings-environment.js';
 import { addRequirements, missingRequirements, requirementsWithIncludes } from '../shared/requirements.js';
-import { appendMissingLines, decideText, describeConflict, mergeYaml, type YamlConflict } from '../shared/merge.js';
+import { describeConflict, type YamlConflict } from '../shared/merge.js';
+import { compareVersions, contentHash, readRecord, reconcile, removal, type FileAction, type RunRecord, type Written } from '../shared/reconcile.js';
+import { UNRECORDED_VERSION } from '../shared/released.js';
+import { packageVersion } from '../shared/paths.js';
 import { renderProject, type RenderedFile } from '../shared/render.js';
 import { templatesRoot } from '../shared/paths.js';
 import { NO_STATE, environmentNames, planSpotSwitch, removedEnvironments, type RunState } from '../shared/rerun.js';
@@ -25,7 +29,7 @@ import { PATCH_FILE, overrideTargets, updatePatchFile } from '../shared/override
 import { withoutCredentials } from '../shared/repository.js';
 import { leavingLinksMessage, linksLeavingRoot } from '../shared/symlinks.js';
 import { planFiles } from '../shared/files.js';
-import { ROOT_README, rootReadmeIsGuide, withGuideSection } from '../shared/guide.js';
+import { ROOT_README, rootReadmeIsGuide } from '../shared/guide.js';
 import type { Manifest } from '../shared/copilot-manifest.js';
 import { appCommand, readArguments, type Command } from '../shared/command-line.js';
 import { helpText } from '../shared/help.js';
@@ -56,7 +60,15 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   /** The service stack's own database addon, when the project has one (database.ts): it stays, and no other is added. */
   private workloadDatabase?: string;
   private addedRequirements: string[] = [];
-  private previousFiles?: RenderedFile[];
+  private previousFiles?: Map<string, RenderedFile>;
+  /** What the last run recorded: the version that wrote, and a hash per file it wrote (reconcile.ts). */
+  private record?: RunRecord;
+  /** This run's record: the hash of each file's text as this version writes it, the base of the next run. */
+  private written = new Map<string, string>();
+  /** Files that were as the last run wrote them and now hold this version's text. */
+  private updated: string[] = [];
+  /** Files whose edits were kept while the generator's changes were merged in. */
+  private merged: string[] = [];
   /** What the run says about Copilot's Lambda runtime patches (overrides.ts). */
   private overrideNotices: string[] = [];
   private writtenOverrides: string[] = [];
@@ -129,6 +141,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     this.storedRaw = this._withoutCredentials(readStoredAnswers(stored), '.yo-rc.json');
     const state = readStoredState(stored);
     this.storedState = Object.keys(stored).length > 0 ? state : undefined;
+    if (this.storedState) this._readRecord(stored);
     // Runs before --settings and --wsgi existed stored neither: the project was detected then, as it is now. Runs
     // before --allow-http existed wrote production environments without a domain as they were asked to.
     this.storedForBase = { settings: '', wsgi: '', allowHttp: true, ...this.storedRaw };
@@ -138,6 +151,17 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       // A value broken by hand in .yo-rc.json: refused when it is used (--yes); the merge base is settled once this
       // run's answers are known (prompting), and the project's mode is the stored one meanwhile.
       this.previous = undefined;
+    }
+  }
+
+  /** The record of the last run; a project a newer version wrote is refused (its files would be taken back). */
+  private _readRecord(stored: Record<string, unknown>): void {
+    this.record = readRecord(stored, UNRECORDED_VERSION);
+    if (compareVersions(this.record.version, packageVersion()) > 0) {
+      throw new AnswersError(
+        `.yo-rc.json says version ${this.record.version} of generator-copilot-django wrote this project, and this is ${packageVersion()}: ` +
+          `an older version would take back what the newer one wrote. Run ${this.record.version} or newer.`,
+      );
     }
   }
 
@@ -245,14 +269,21 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   }
 
   async writing(): Promise<void> {
-    const base = new Map(this._previousFiles().map((file) => [file.destination, file.contents]));
-    for (const file of renderProject(this.answers, this.state, this.project)) {
-      await this._writeFile(file, base.get(file.destination));
+    for (const file of renderProject(this.answers, this.state, this.project)!) {
+      await this._writeFile(file);
+      this.written.set(file.destination, contentHash(file.contents));
     }
     this._addRequirements();
-    await this._deleteRemovedEnvironmentFiles(base);
+    await this._deleteRemovedEnvironmentFiles();
     this._writeRuntimeOverrides();
     this.config.set({ ...this.answers });
+    // A file written before and not rendered now (the requirements.txt of a project that has its own since) stays ours.
+    const removedFiles = new Set(this._filesOfRemovedEnvironments().map((file) => file.destination));
+    for (const [path, hash] of this.record?.written ?? []) {
+      if (!this.written.has(path) && !removedFiles.has(path) && this._readIfExists(path) !== undefined) this.written.set(path, hash);
+    }
+    this.config.set('version', packageVersion());
+    this.config.set('written', Object.fromEntries([...this.written].sort(([a], [b]) => a.localeCompare(b))));
     if (this.state.spotSwitch.length > 0) this.config.set('spotSwitch', this.state.spotSwitch);
     else this.config.delete('spotSwitch');
     if (this.state.existingProject) this.config.set('existingProject', true);
@@ -297,6 +328,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
           `the deployment settings silence the four HTTPS checks of check --deploy (${this._guide()}, "HTTPS"). Run again with --domain to add HTTPS.`,
       );
     }
+    if (this.updated.length > 0) this.log(`Updated, as you had left them since the last run: ${this.updated.join(', ')}.`);
+    if (this.merged.length > 0) this.log(`Brought the generator's changes into your edited ${this.merged.join(', ')}; your edits stay.`);
     if (this.addedRequirements.length > 0) this.log(`Added to your requirements: ${this.addedRequirements.join(', ')}.`);
     if (this.keptConflicts.length > 0) {
       this.log(
@@ -512,10 +545,24 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     };
   }
 
-  /** What the last run wrote (the merge base), rendered once. */
-  private _previousFiles(): RenderedFile[] {
-    this.previousFiles ??= this.previous ? renderProject(this.previous.answers, this.previous.state, this.project) : [];
+  /**
+   * What the last run wrote, rendered once: the stored answers with the templates of the version that wrote them
+   * (none when this package does not keep that version's templates: then only the record's hashes are known).
+   */
+  private _previousFiles(): Map<string, RenderedFile> {
+    if (!this.previousFiles) {
+      const files = this.previous ? (renderProject(this.previous.answers, this.previous.state, this.project, this.record?.version) ?? []) : [];
+      this.previousFiles = new Map(files.map((file) => [file.destination, file]));
+    }
     return this.previousFiles;
+  }
+
+  /** What the last run wrote at `destination`: its recorded hash, and its text where the rendering is exactly that. */
+  private _written(destination: string): Written | undefined {
+    if (!this.record) return undefined;
+    const hash = this.record.written.get(destination);
+    const text = this._previousFiles().get(destination)?.contents;
+    return { hash, text: text !== undefined && (hash === undefined || contentHash(text) === hash) ? text : undefined };
   }
 
   /** gunicorn and a PostgreSQL driver, appended to the team's requirements when missing; nothing else changes. */
@@ -530,49 +577,39 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   }
 
   private _filesOfRemovedEnvironments(): RenderedFile[] {
-    return this._previousFiles().filter((file) => this.removed.includes((file.locals?.environment as { name?: string } | undefined)?.name ?? ''));
+    return [...this._previousFiles().values()].filter((file) => this.removed.includes((file.locals?.environment as { name?: string } | undefined)?.name ?? ''));
   }
 
-  private async _writeFile(file: RenderedFile, base: string | undefined): Promise<void> {
+  /** Writes what reconcile.ts decides for the file; conflicts are asked at a terminal, taken with --force, else kept and told. */
+  private async _writeFile(file: RenderedFile): Promise<void> {
     const destination = this.destinationPath(file.destination);
-    const mine = this._readIfExists(file.destination);
-    // As generated and nothing new: no merge, no write.
-    if (mine === file.contents) return;
-    if (mine !== undefined && file.merge === 'yaml') {
-      // The merge keeps every edit of the user's. Where the user and the generator both changed a value, the user's
-      // stays unless --force or a yes at the prompt takes the generator's; without a terminal it stays and is told.
-      let merged = mergeYaml(base, mine, file.contents);
-      if (merged.conflicts.length > 0) {
-        const take = await this._resolveYamlConflicts(file.destination, merged.conflicts);
-        if (take.size > 0) merged = mergeYaml(base, mine, file.contents, (path) => take.has(path));
-        this.keptYamlConflicts.push(...merged.conflicts.filter((conflict) => !take.has(conflict.path)).map((conflict) => ({ file: file.destination, ...conflict })));
+    const facts = { merge: file.merge, next: file.contents, mine: this._readIfExists(file.destination), written: this._written(file.destination) };
+    let decision: FileAction = reconcile(facts);
+    if (decision.action === 'merge' || decision.action === 'keep') {
+      const { conflicts } = decision;
+      if (conflicts.length > 0) {
+        const take = await this._resolveYamlConflicts(file.destination, conflicts);
+        if (take.size > 0) decision = reconcile(facts, (path) => take.has(path));
+        this.keptYamlConflicts.push(...conflicts.filter((conflict) => !take.has(conflict.path)).map((conflict) => ({ file: file.destination, ...conflict })));
       }
-      if (merged.changed) this._writeResolved(destination, merged.text);
-      return;
     }
-    if (file.merge === 'section') {
-      const withSection = withGuideSection(mine, file.contents);
-      if (withSection !== undefined) this._writeResolved(destination, withSection);
-      return;
+    switch (decision.action) {
+      case 'keep':
+        return;
+      case 'create':
+        this._writeResolved(destination, decision.text, file.executable);
+        return;
+      case 'update':
+      case 'merge':
+        (decision.action === 'update' ? this.updated : this.merged).push(file.destination);
+        this._writeResolved(destination, decision.text, file.executable);
+        return;
+      case 'conflict':
+        // Yeoman's conflicter asks, or --force overwrites. Without a terminal to ask on, the user's file stays and
+        // the run says so: never a silent overwrite.
+        if (!this.options.force && (this.options.yes || !this._canPrompt())) this.keptConflicts.push(file.destination);
+        else this.fs.write(destination, decision.text, this._stat(file.executable));
     }
-    if (mine !== undefined && file.merge === 'lines') {
-      const appended = appendMissingLines(mine, file.contents);
-      if (appended !== undefined) this._writeResolved(destination, appended);
-      return;
-    }
-    const decision = decideText(base, mine, file.contents);
-    if (decision === 'keep') return;
-    if (decision === 'write') {
-      this._writeResolved(destination, file.contents, file.executable);
-      return;
-    }
-    // The user changed a file the generator also changes: Yeoman's conflicter asks, or --force overwrites.
-    // Without a terminal to ask on, the user's file stays and the run says so: never a silent overwrite.
-    if (!this.options.force && (this.options.yes || !this._canPrompt())) {
-      this.keptConflicts.push(file.destination);
-      return;
-    }
-    this.fs.write(destination, file.contents, this._stat(file.executable));
   }
 
   /** The conflict paths of one YAML file where the generator's value is taken: all with --force, asked at a terminal. */
@@ -632,12 +669,12 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     return [...new Set([...environmentNames(this.answers), ...found])].filter((name) => this.fs.exists(this.destinationPath('copilot/environments', name, 'manifest.yml'))).sort();
   }
 
-  /** A removed environment's files go when they are as generated; a file the user changed needs a yes. */
-  private async _deleteRemovedEnvironmentFiles(base: Map<string, string>): Promise<void> {
+  /** A removed environment's files go when they are as the last run wrote them; a file the user changed needs a yes. */
+  private async _deleteRemovedEnvironmentFiles(): Promise<void> {
     for (const file of this._filesOfRemovedEnvironments()) {
-      const mine = this._readIfExists(file.destination);
-      if (mine === undefined) continue;
-      let remove = mine === base.get(file.destination) || Boolean(this.options.force);
+      const state = removal(this._readIfExists(file.destination), this._written(file.destination));
+      if (state === 'gone') continue;
+      let remove = state === 'delete' || Boolean(this.options.force);
       if (!remove && this._canPrompt() && !this.options.yes) {
         const { confirmed } = await this.prompt<{ confirmed: boolean }>([
           { type: 'confirm', name: 'confirmed', message: `${file.destination} was changed since it was generated. Delete it?`, default: false },

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,3 +20,10 @@ function findPackageRoot(): string {
 }
 
 export const templatesRoot = (): string => join(packageRoot(), 'templates');
+
+let version: string | undefined;
+
+/** This package's version (package.json): printed by --version and recorded in .yo-rc.json by every run. */
+export function packageVersion(): string {
+  return (version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
+}

@@ -3,14 +3,12 @@
  * re-render last time's output (the merge base) from the answers stored in `.yo-rc.json`.
  */
 import ejs from 'ejs';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { planFiles, type PlannedFile } from './files.js';
 import { planContext, type TemplateContext } from './plan.js';
 import type { Answers } from './questions.js';
 import { NO_STATE, type RunState } from './rerun.js';
 import type { ExistingProject } from './detect.js';
-import { templatesRoot } from './paths.js';
+import { versionTemplates, type VersionTemplates } from './released.js';
 import { firstRunbook } from './runbook.js';
 import { mermaidText, shellWord, yamlString } from './quoting.js';
 
@@ -18,19 +16,13 @@ export interface RenderedFile extends PlannedFile {
   contents: string;
 }
 
-const templateCache = new Map<string, string>();
-
-function readTemplate(template: string): string {
-  let text = templateCache.get(template);
-  if (text === undefined) {
-    text = readFileSync(join(templatesRoot(), template), 'utf8');
-    templateCache.set(template, text);
-  }
-  return text;
-}
-
-export function renderProject(answers: Answers, state: RunState = NO_STATE, project?: ExistingProject): RenderedFile[] {
-  return renderFiles(planContext(answers, state, project));
+/**
+ * What `version` of this package writes from these answers (this version's by default), or undefined for a version
+ * whose templates this package does not keep (released.ts). A template the version did not have gives no file.
+ */
+export function renderProject(answers: Answers, state: RunState = NO_STATE, project?: ExistingProject, version?: string): RenderedFile[] | undefined {
+  const templates = versionTemplates(version);
+  return templates && renderFiles(planContext(answers, state, project), templates);
 }
 
 /**
@@ -39,12 +31,15 @@ export function renderProject(answers: Answers, state: RunState = NO_STATE, proj
  */
 const raw = (value: unknown): string => (value === undefined || value === null ? '' : String(value));
 
-/** Every planned file of `context`, rendered. */
-export function renderFiles(context: TemplateContext): RenderedFile[] {
+/** Every planned file of `context` that `templates` (this version's by default) has a template for, rendered. */
+export function renderFiles(today: TemplateContext, templates: VersionTemplates = versionTemplates()!): RenderedFile[] {
+  const context = templates.context(today);
   // The README's commands are the runbook's, the same the run prints (runbook.ts).
   const values = { ...context, runbook: firstRunbook(context), yamlString, shellWord, mermaidText };
-  return planFiles(context).map((file) => ({
-    ...file,
-    contents: ejs.render(readTemplate(file.template), { ...values, ...file.locals }, { filename: join(templatesRoot(), file.template), cache: true, escape: raw }),
-  }));
+  return planFiles(context).flatMap((file) => {
+    const template = templates.read(file.template);
+    if (template === undefined) return [];
+    const filename = templates.path(file.template);
+    return [{ ...file, contents: ejs.render(template, { ...values, ...file.locals }, { filename, cache: true, escape: raw }) }];
+  });
 }

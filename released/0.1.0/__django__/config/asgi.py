@@ -1,0 +1,8 @@
+"""ASGI entry point, for an ASGI server should the project switch to one."""
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "<%= settingsModule %>")
+
+application = get_asgi_application()
