@@ -75,6 +75,16 @@ describe('boolean flags take yes/no, true/false or 1/0', () => {
     await expect(runApp({ yes: true, 'allow-http': true, spot: 'maybe' })).rejects.toThrow(`--spot "maybe" is refused: it must ${BOOLEAN_RULE}.`);
   });
 
+  test('an unknown flag yo hands over as an option is refused, nothing written', async () => {
+    const cwd = temporaryFolder();
+    // yo passes `--spto` as {spto: true}, `--remove-env` as both remove-env and removeEnv, its own --no-insight as insight.
+    await expect(runApp({ yes: true, app: 'demo', 'allow-http': true, insight: false, spto: true }, { cwd })).rejects.toThrow('Unknown flag --spto: run with --help to list the flags.');
+    await expect(runApp({ yes: true, app: 'demo', 'allow-http': true, 'remove-env': true, removeEnv: true }, { cwd })).rejects.toThrow('Unknown flag --remove-env: run');
+    expect(listFiles(cwd)).toEqual([]);
+    await runApp({ yes: true, app: 'demo', allowHttp: true, 'allow-http': true, insight: false }, { cwd });
+    expect(stored(cwd)).toMatchObject({ app: 'demo', allowHttp: true });
+  });
+
   test('a stray argument is refused, nothing written', async () => {
     const cwd = temporaryFolder();
     const result = await runCli(['foo', ...BASE], cwd);

@@ -36,6 +36,27 @@ import { helpText } from '../shared/help.js';
 import { findProjectRoot, projectRootNotice } from '../shared/project-root.js';
 import { hideRecordLines, withoutTaskErrors } from './output.js';
 
+/**
+ * Options that reach a generator without being flags of its command: what yeoman-environment and yeoman-test pass to
+ * every generator, and the flags of `yo` itself (`--no-insight`, `--local-only`, `--no-color`).
+ */
+const YEOMAN_INTERNAL_OPTIONS = [
+  'env',
+  'resolved',
+  'namespace',
+  'description',
+  'sharedData',
+  'forwardErrorToEnvironment',
+  'skipLocalCache',
+  'localConfigOnly',
+  'destinationRoot',
+  'logCwd',
+  '_meta',
+  'insight',
+  'localOnly',
+  'color',
+];
+
 export type Options = Generator['options'] & Partial<Record<QuestionName, unknown>> & { yes?: boolean; force?: boolean; 'remove-environments'?: boolean; 'confirm-rename'?: boolean; cwd?: string };
 
 /** Yeoman runs every method of the class as a task except those named with a leading underscore: helpers have one. */
@@ -87,6 +108,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     for (const flag of this._command().flags) this.option(flag.name, { type: flag.boolean ? Boolean : String, alias: flag.alias, description: flag.description });
     // Yeoman's constructor stops early for `--help`: only help() is called then.
     if (this.options.help) return;
+    this._refuseUnknownOptions(options ?? ({} as Options));
     this._readBooleanFlags(options ?? ({} as Options));
     this._chooseProjectRoot(options ?? ({} as Options));
     (this as { log: unknown }).log = withoutTaskErrors(this.log as never);
@@ -96,6 +118,21 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   /** The command whose flags this generator takes (command-line.ts): `copilot-django` here, `copilot-django env` in env. */
   protected _command(): Command {
     return appCommand;
+  }
+
+  /**
+   * `yo` hands every flag it was given to the generator as an option, known or not (`--spto` would pass silently):
+   * what is neither one of this command's flags, nor Yeoman's own, nor what Yeoman and `yo` pass internally, is refused
+   * as the copilot-django command refuses it (command-line.ts).
+   */
+  private _refuseUnknownOptions(options: Options): void {
+    const camel = (name: string) => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    const declared = Object.entries((this as unknown as { _options: Record<string, { alias?: string }> })._options).flatMap(([name, spec]) => [name, camel(name), spec.alias ?? name]);
+    const known = new Set([...declared, ...YEOMAN_INTERNAL_OPTIONS]);
+    const unknown = Object.keys(options).filter((key) => !known.has(key) && !known.has(camel(key)));
+    // yo gives `--remove-env` as both remove-env and removeEnv: named once, as typed.
+    const named = unknown.filter((key) => !unknown.some((other) => other !== key && other.includes('-') && camel(other) === key));
+    if (named.length > 0) this.refusedArguments = new AnswersError(`Unknown flag --${named[0]}: run with --help to list the flags.`);
   }
 
   /**
