@@ -66,7 +66,7 @@ function render(project) {
 }
 
 const data = JSON.parse(readFileSync(dataFile, 'utf8'));
-const runtime = /LAMBDA_RUNTIME = '([^']+)'/.exec(readFileSync(join(root, 'generators/shared/lambdas.ts'), 'utf8'))[1];
+const runtime = /^\s*lambdaRuntime: '([^']+)',$/m.exec(readFileSync(join(root, 'generators/shared/versions.ts'), 'utf8'))[1];
 let renderedBy;
 for (const variant of data.variants) {
   const project = mkdtempSync(join(tmpdir(), 'copilot-lambdas-'));

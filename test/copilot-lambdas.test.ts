@@ -6,9 +6,12 @@
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { LAMBDA_RUNTIME, environmentFunctions, serviceFunctions, splitByStacks } from '../generators/shared/lambdas.js';
+import { environmentFunctions, serviceFunctions, splitByStacks } from '../generators/shared/lambdas.js';
+import { VERSIONS } from '../generators/shared/versions.js';
 import { PATCH_FILE, overrideTargets, updatePatchFile, type OverrideTarget } from '../generators/shared/overrides.js';
 import { DEMO_FLAGS, ROOT, generateProject, readText, readYaml, runApp, snapshot } from './support/generate.js';
+
+const LAMBDA_RUNTIME = VERSIONS.lambdaRuntime;
 
 interface Variant {
   name: string;
@@ -103,7 +106,7 @@ describe.each(facts.variants.map((variant) => [variant.name, variant] as const))
     // What Copilot's code left on nodejs20.x after these patches: exactly the functions only some stacks render.
     const partial = Object.entries(variant.rendered).flatMap(([stack, functions]) => {
       const siblings = Object.entries(variant.rendered).filter(([other]) => other.split(' ')[0] === stack.split(' ')[0]);
-      return functions.filter((name) => !siblings.every(([, others]) => others.includes(name))).map((name) => `${stack}: ${name} nodejs20.x`);
+      return functions.filter((name) => !siblings.every(([, others]) => others.includes(name))).map((name) => `${stack}: ${name} ${VERSIONS.copilot.renderedLambdaRuntime}`);
     });
     expect(variant.patched.failures).toEqual([]);
     expect(variant.patched.leftBehind.sort()).toEqual(partial.sort());
@@ -123,7 +126,7 @@ describe('the patch file on a re-run', () => {
   test('a new file patches each function and says why', () => {
     const { text, notices } = updatePatchFile(target(['EnvControllerFunction', 'RulePriorityFunction']), undefined);
     expect(notices).toEqual([]);
-    expect(text).toMatch(/^# Moves Copilot's custom-resource Lambda functions off nodejs20\.x/);
+    expect(text).toMatch(new RegExp(`^# Moves Copilot's custom-resource Lambda functions off ${VERSIONS.copilot.renderedLambdaRuntime.replace('.', '\\.')},`));
     expect(parse(text!)).toEqual([
       { op: 'replace', path: '/Resources/EnvControllerFunction/Properties/Runtime', value: LAMBDA_RUNTIME },
       { op: 'replace', path: '/Resources/RulePriorityFunction/Properties/Runtime', value: LAMBDA_RUNTIME },
@@ -177,7 +180,7 @@ describe('the patch file on a re-run', () => {
 
   test('a folder with a CDK override gets no patch file, and the user is told what to set', () => {
     expect(updatePatchFile(target(['EnvControllerFunction']), undefined, true)).toEqual({
-      notices: [expect.stringMatching(/holds a CDK override: set Runtime to nodejs24\.x there for EnvControllerFunction/)],
+      notices: [expect.stringContaining(`holds a CDK override: set Runtime to ${LAMBDA_RUNTIME} there for EnvControllerFunction`)],
     });
   });
 

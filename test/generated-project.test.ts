@@ -6,6 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
+import { VERSIONS } from '../generators/shared/versions.js';
+import { packageVersion } from '../generators/shared/paths.js';
+import { contentHash } from '../generators/shared/reconcile.js';
 import { DEMO_FLAGS, generateProject, listFiles, readText, readYaml, runApp } from './support/generate.js';
 
 const EXPECTED_FILES = [
@@ -67,9 +70,15 @@ describe('yo copilot-django --yes with the demo flags', () => {
   });
 
   test('stores the answers, and no secret, in .yo-rc.json', () => {
-    const stored = JSON.parse(readText(folder, '.yo-rc.json'))['generator-copilot-django'];
+    const { version, written, ...stored } = JSON.parse(readText(folder, '.yo-rc.json'))['generator-copilot-django'];
     expect(stored).toEqual({ ...DEMO_FLAGS, service: 'django', allowHttp: false, djangoDir: 'app', settings: '', wsgi: '', environmentDatabase: true });
     expect(readText(folder, '.yo-rc.json')).not.toMatch(/password|secret/i);
+    // The record of the run: the version that wrote, and each file it wrote with the hash of what it wrote.
+    expect(version).toBe(packageVersion());
+    // Copilot's patch files are derived from the manifests on disk and keep the user's own patches (overrides.ts).
+    const files = listFiles(folder).filter((file) => file !== '.yo-rc.json' && !file.endsWith('/overrides/cfn.patches.yml'));
+    expect(Object.keys(written).sort()).toEqual(files);
+    for (const file of files) expect([file, written[file]]).toEqual([file, contentHash(readText(folder, file))]);
   });
 
   test('the load balancer targets the nginx sidecar, which has a port; Django keeps its own', () => {
@@ -138,7 +147,7 @@ describe('yo copilot-django --yes with the demo flags', () => {
       expect(pipeline.stages).toEqual([{ name: environment, requires_approval: approval, deployments: { django: null } }]);
       expect(pipeline.build.buildspec).toBe(`copilot/pipelines/${name}/buildspec.yml`);
       const buildspec = readYaml(folder, `copilot/pipelines/${name}/buildspec.yml`);
-      expect(buildspec.env.variables).toMatchObject({ COPILOT_VERSION: 'v1.34.1', COPILOT_ENVIRONMENT: environment, COPILOT_SERVICE: 'django' });
+      expect(buildspec.env.variables).toMatchObject({ COPILOT_VERSION: VERSIONS.copilot.version, COPILOT_ENVIRONMENT: environment, COPILOT_SERVICE: 'django' });
       expect(buildspec.artifacts.files).toEqual(['infrastructure/*']);
     }
   });
@@ -180,11 +189,9 @@ describe('yo copilot-django --yes with the demo flags', () => {
     expect(config).toContain('threads = int(os.environ.get("GUNICORN_THREADS", "4"))');
   });
 
-  test('requirements: Django 5.2 LTS, gunicorn, psycopg 3', () => {
+  test('requirements: the Django release, gunicorn and psycopg 3 that versions.ts pins', () => {
     const requirements = readText(folder, 'app/requirements.txt');
-    expect(requirements).toMatch(/^Django>=5\.2,<5\.3$/m);
-    expect(requirements).toMatch(/^gunicorn/m);
-    expect(requirements).toMatch(/^psycopg\[binary\]/m);
+    expect(requirements).toBe(`${VERSIONS.django.requirement}\n${VERSIONS.gunicorn.requirement}\n${VERSIONS.psycopg.requirement}\n`);
   });
 
   test('docker-compose mirrors the task: nginx in Django\'s network, one static volume in both', () => {

@@ -7,11 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COPILOT_VERSION } from '../generators/shared/plan.js';
+import { VERSIONS } from '../generators/shared/versions.js';
 import { DEMO_FLAGS, generateProject, listFiles, readYaml, temporaryFolder } from './support/generate.js';
 import { describeWith } from './support/programs.js';
 
-const VERSION_LINE = `copilot version: ${COPILOT_VERSION} (stand-in)`;
+const VERSION_LINE = `copilot version: ${VERSIONS.copilot.version} (stand-in)`;
 
 /** A stand-in Copilot: says its version, and leaves a mark where it ran, so a refused binary is seen never to run. */
 const STAND_IN_COPILOT = `#!/bin/sh\ntouch "$CODEBUILD_SRC_DIR/copilot-ran"\necho "${VERSION_LINE}"\n`;
@@ -153,7 +153,7 @@ describeWith(['gpg'])('the pipeline buildspec verifies Copilot before running it
       expect(variables.COPILOT_SIGNING_KEY_FINGERPRINT).toBe('F34C3DDAE72926B079BEAEC6BCE9D9A42D51784F');
       const keyFile = readFileSync(join(project, variables.COPILOT_SIGNING_KEY), 'utf8');
       expect(fingerprints(signer, ['--import-options', 'show-only', '--import'], keyFile)).toEqual([variables.COPILOT_SIGNING_KEY_FINGERPRINT]);
-      expect(readYaml(project, path.replace('buildspec.yml', 'manifest.yml')).build.image).toBe('aws/codebuild/amazonlinux-x86_64-standard:5.0');
+      expect(readYaml(project, path.replace('buildspec.yml', 'manifest.yml')).build.image).toBe(VERSIONS.codebuild.image);
     }
   });
 
@@ -162,7 +162,7 @@ describeWith(['gpg'])('the pipeline buildspec verifies Copilot before running it
     expect(outcome.output).toContain(VERSION_LINE);
     expect(outcome.status).toBe(0);
     expect(outcome.ran).toBe(true);
-    const release = `https://github.com/aws/copilot-cli/releases/download/${COPILOT_VERSION}`;
+    const release = `https://github.com/aws/copilot-cli/releases/download/${VERSIONS.copilot.version}`;
     expect(outcome.requests).toEqual([`${release}/copilot-linux`, `${release}/copilot-linux.asc`]);
   });
 

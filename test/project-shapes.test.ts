@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pythonImageFor } from '../generators/shared/detect.js';
 import { contextEntries } from './support/task/build-context.js';
 import { describeWith, PYTHON } from './support/programs.js';
 import { readStaticManifest } from './support/static-manifest.js';
@@ -34,7 +35,7 @@ const EXPECTED: Record<keyof typeof SHAPES, Expected> = {
   'own Docker setup (tutorial)': {
     dir: 'app',
     settings: 'hello_django.settings',
-    python: 'python:3.12-slim-bookworm',
+    python: pythonImageFor('4.2'),
     variables: { DEBUG: '0', DJANGO_ALLOWED_HOSTS: 'example.com' },
     secrets: { SECRET_KEY: 'DJANGO_SECRET_KEY' },
     theirs: ['app/Dockerfile', 'app/entrypoint.sh', 'nginx/', 'docker-compose.yml'],
@@ -43,7 +44,7 @@ const EXPECTED: Record<keyof typeof SHAPES, Expected> = {
   'settings chosen in code (cloud sample)': {
     dir: '.',
     settings: 'quickstartproject.production',
-    python: 'python:3.12-slim-bookworm',
+    python: pythonImageFor(undefined),
     variables: {},
     secrets: {},
     theirs: [],
@@ -52,7 +53,7 @@ const EXPECTED: Record<keyof typeof SHAPES, Expected> = {
   'decouple, vendored CSS, Django 2.2 (shop)': {
     dir: '.',
     settings: 'djecommerce.settings.production',
-    python: 'python:3.9-slim-bookworm',
+    python: pythonImageFor('2.2'),
     variables: { DEBUG: '0' },
     secrets: { SECRET_KEY: 'DJANGO_SECRET_KEY' },
     theirs: ['.dockerignore'],
@@ -62,7 +63,7 @@ const EXPECTED: Record<keyof typeof SHAPES, Expected> = {
   'django-environ, own gunicorn.conf.py (starter)': {
     dir: '.',
     settings: 'styleguide.settings',
-    python: 'python:3.12-slim-bookworm',
+    python: pythonImageFor('4.2'),
     variables: { ALLOWED_HOSTS: 'example.com', DJANGO_DEBUG: '0' },
     secrets: { SECRET_KEY: 'DJANGO_SECRET_KEY' },
     theirs: ['docker-compose.yml'],

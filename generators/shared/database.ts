@@ -7,16 +7,12 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/**
- * Aurora PostgreSQL's major version, as the cluster's EngineVersion: RDS takes the major's default minor version,
- * so no retired minor can break a deploy. PostgreSQL 16, as docker-compose.yml runs locally.
- */
-export const AURORA_POSTGRESQL_MAJOR = '16';
+import { VERSIONS } from './versions.js';
 
 export interface DatabasePlan {
   /** The database created in the cluster (the secret's dbname): letters, digits and underscores. */
   name: string;
+  /** Aurora PostgreSQL's major version, the cluster's EngineVersion (versions.ts), the same docker-compose.yml runs locally. */
   engineMajorVersion: string;
   /** Export names after `${App}-${Env}-`, as Copilot's own env Aurora addon names them for a storage called db. */
   secretExport: string;
@@ -24,7 +20,7 @@ export interface DatabasePlan {
 }
 
 export function planDatabase(app: string): DatabasePlan {
-  return { name: app.replace(/-/g, '_'), engineMajorVersion: AURORA_POSTGRESQL_MAJOR, secretExport: 'dbAuroraSecret', securityGroupExport: 'dbSecurityGroup' };
+  return { name: app.replace(/-/g, '_'), engineMajorVersion: VERSIONS.postgresql.major, secretExport: 'dbAuroraSecret', securityGroupExport: 'dbSecurityGroup' };
 }
 
 /**

@@ -31,10 +31,12 @@ interface FileGroup {
   templates: Array<string | (Omit<PlannedFile, 'destination' | 'locals'> & { destination?: string })>;
 }
 
-/** A new project gets a Django project of its own; an existing one keeps its manage.py, settings and URLs. */
+/**
+ * A new project gets a Django project of its own; an existing one keeps its manage.py, settings and URLs. Both get
+ * the same deployment settings (copilot_deploy/settings.py), which import the project's, and a health check that
+ * needs no URL of theirs (copilot_deploy/middleware.py).
+ */
 const NEW_PROJECT_ONLY = ['__django__/manage.py', '__django__/config/', '__django__/requirements.txt'];
-/** An existing project gets settings that import its own, and a health check that needs no URL of its. */
-const EXISTING_PROJECT_ONLY = ['__django__/copilot_deploy/settings.py', '__django__/copilot_deploy/middleware.py'];
 
 const within = (template: string, prefixes: string[]) => prefixes.some((prefix) => template.startsWith(prefix));
 
@@ -55,14 +57,13 @@ function templatesUnder(folder: string, keep: (template: string) => boolean): Ar
  * test/support/copilot-schema.ts holds that schema and fails on any unknown key.
  */
 const groups: FileGroup[] = [
-  { templates: templatesUnder('__django__', (template) => !within(template, [...NEW_PROJECT_ONLY, ...EXISTING_PROJECT_ONLY])) },
+  { templates: templatesUnder('__django__', (template) => !within(template, NEW_PROJECT_ONLY)) },
   {
     condition: (context) => !context.existingProject,
     templates: templatesUnder('__django__', (template) => within(template, NEW_PROJECT_ONLY) && !template.endsWith('requirements.txt')),
   },
   // An existing project without requirements gets ours; one with them gets only what is missing (requirements.ts).
   { condition: (context) => !context.hasOwnRequirements, templates: ['__django__/requirements.txt'] },
-  { condition: (context) => context.existingProject, templates: templatesUnder('__django__', (template) => within(template, EXISTING_PROJECT_ONLY)) },
   { templates: templatesUnder('nginx', () => true) },
   {
     templates: [
@@ -135,6 +136,7 @@ export function planFiles(context: TemplateContext): PlannedFile[] {
     for (const environment of environments) {
       for (const entry of group.templates) {
         const file = typeof entry === 'string' ? { template: entry } : entry;
+        if (context.hasTemplate && !context.hasTemplate(file.template)) continue;
         files.push({
           ...file,
           destination: 'destination' in file && file.destination ? file.destination : destinationOf(file.template, context, environment),

@@ -12,9 +12,10 @@
  */
 
 import { isObject, manifestForEnvironment, type Manifest } from './copilot-manifest.js';
+import { VERSIONS } from './versions.js';
 
-/** The runtime every patched function runs on: their handlers are async and use the AWS SDK v3 the runtime ships. */
-export const LAMBDA_RUNTIME = 'nodejs24.x';
+/** The runtime every patched function runs on (versions.ts). */
+export const LAMBDA_RUNTIME = VERSIONS.lambdaRuntime;
 
 const present = (value: unknown): boolean => value !== undefined && value !== null && value !== false && !(isObject(value) && Object.keys(value).length === 0);
 

@@ -6,6 +6,7 @@
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { LAMBDA_RUNTIME, environmentFunctions, renderEverywhereBy, serviceFunctions, splitByStacks } from './lambdas.js';
+import { VERSIONS } from './versions.js';
 import { GUIDE } from './guide.js';
 import { STOP_TIMEOUT_PATH, STOP_TIMEOUT_SECONDS, acceptedStopTimeout, containersEverywhere, stopTimeoutPath, taskContainers } from './stop-timeout.js';
 
@@ -53,7 +54,7 @@ export interface PatchUpdate {
 
 const header = (target: OverrideTarget) =>
   [
-    `# Moves Copilot's custom-resource Lambda functions off nodejs20.x, which AWS Lambda no longer accepts for`,
+    `# Moves Copilot's custom-resource Lambda functions off ${VERSIONS.copilot.renderedLambdaRuntime}, which AWS Lambda no longer accepts for`,
     `# creating or updating a function, to ${LAMBDA_RUNTIME}. Applies to: ${target.appliesTo}.`,
     ...(target.containersPerStack ? [`# Gives every container of the task ${STOP_TIMEOUT_SECONDS} s to stop (StopTimeout): time to drain, see the manifest's deregistration_delay.`] : []),
     '# copilot-django derives these patches from the manifests on every run (a patch for a function or container Copilot',
@@ -83,7 +84,7 @@ export function updatePatchFile(target: OverrideTarget, mine: string | undefined
   const notices = [...somewhere].map(
     ([name, stacks]) =>
       `${name} is rendered only for ${stacks.join(', ')}, and one patch file (${target.folder}/${PATCH_FILE}) serves ${target.appliesTo}: ` +
-      `it cannot be patched there without breaking the others, so those stacks keep nodejs20.x and their deploy fails. ` +
+      `it cannot be patched there without breaking the others, so those stacks keep ${VERSIONS.copilot.renderedLambdaRuntime} and their deploy fails. ` +
       `To patch it, ${renderEverywhereBy(name)}, then run copilot-django again.`,
   );
   const containers = containersEverywhere(target.containersPerStack ?? new Map());

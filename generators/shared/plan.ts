@@ -3,7 +3,6 @@
  * Everything computed lives here; templates only print it.
  */
 import { branchSlug, isProductionEnvironment, parseBranches } from './branches.js';
-import { LAMBDA_RUNTIME } from './lambdas.js';
 import type { Answers } from './questions.js';
 import { parseRepository, type SourceProvider } from './repository.js';
 import { NO_STATE, type RunState } from './rerun.js';
@@ -11,6 +10,8 @@ import { pythonImageFor, type ExistingProject } from './detect.js';
 import { databaseCapacity, planDatabase, type DatabasePlan } from './database.js';
 import { planSettingsEnvironment, type SettingsEnvironment } from './settings-environment.js';
 import { GUIDE, ROOT_README } from './guide.js';
+import { newProjectRequirements } from './requirements.js';
+import { VERSIONS } from './versions.js';
 
 /**
  * What the task's environment already holds, which a team's settings may read: the manifest's own variables and
@@ -41,9 +42,6 @@ const PROVIDED_ENVIRONMENT = [
   'COPILOT_*',
   'ECS_*',
 ];
-
-/** The last AWS Copilot CLI release (support ended 2026-06-12); pipelines install exactly this one. */
-export const COPILOT_VERSION = 'v1.34.1';
 
 /**
  * The key that signs Copilot's release binaries (Amazon ECS, from https://aws.github.io/copilot-cli/docs/getting-started/verify/):
@@ -79,6 +77,11 @@ export interface PipelineSource {
 }
 
 export interface TemplateContext {
+  /**
+   * Whether the templates rendered from have `template`: a released version's plan had only the files it had
+   * templates for (released.ts). Unset: every template is there.
+   */
+  hasTemplate?: (template: string) => boolean;
   /** A Django project of the team's (detect.ts), or a new one written by us. */
   existingProject: boolean;
   /** The team's settings module the deployment settings import (existing projects). */
@@ -126,8 +129,13 @@ export interface TemplateContext {
   drainSeconds: number;
   /** The environments' VPC (Copilot's default; the environment manifests set no `network.vpc`): nginx's trusted hops. */
   vpcCidr: string;
+  /** The image of the Django release the project runs (versions.ts, like the images and versions below). */
   pythonImage: string;
   nginxImage: string;
+  /** The stand-in for Aurora in docker-compose.yml: the same PostgreSQL major. */
+  localPostgresImage: string;
+  /** The lines of a new project's requirements.txt (requirements.ts). */
+  newProjectRequirements: string[];
   uid: number;
   gid: number;
   settingsModule: string;
@@ -137,8 +145,12 @@ export interface TemplateContext {
   gunicornWorkers: number;
   gunicornThreads: number;
   copilotVersion: string;
+  /** The runtime Copilot's release renders its Lambda functions with, which the YAML patches replace. */
+  copilotLambdaRuntime: string;
   /** The runtime the YAML patches give Copilot's Lambda functions (lambdas.ts). */
   lambdaRuntime: string;
+  /** The CodeBuild image each pipeline builds on. */
+  codebuildImage: string;
   copilotSigningKey: { path: string; fingerprint: string };
   environments: EnvironmentPlan[];
   source?: PipelineSource;
@@ -226,18 +238,22 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     healthPath: '/healthz/',
     drainSeconds: 30,
     vpcCidr: '10.0.0.0/16',
-    pythonImage: pythonImageFor(existing ? project.djangoVersion : undefined),
-    nginxImage: 'nginx:1.27-alpine',
+    pythonImage: pythonImageFor(existing ? project.djangoVersion : VERSIONS.django.release),
+    nginxImage: VERSIONS.nginx.image,
+    localPostgresImage: VERSIONS.postgresql.localImage,
+    newProjectRequirements: newProjectRequirements(),
     uid: 1000,
     gid: 1000,
-    settingsModule: existing ? 'copilot_deploy.settings' : 'config.settings',
+    settingsModule: 'copilot_deploy.settings',
     wsgiApplication: existing ? project.wsgiApplication : 'config.wsgi:application',
     cpu: TASK_CPU,
     memory: TASK_MEMORY,
     gunicornWorkers: workers,
     gunicornThreads: threads,
-    copilotVersion: COPILOT_VERSION,
-    lambdaRuntime: LAMBDA_RUNTIME,
+    copilotVersion: VERSIONS.copilot.version,
+    copilotLambdaRuntime: VERSIONS.copilot.renderedLambdaRuntime,
+    lambdaRuntime: VERSIONS.lambdaRuntime,
+    codebuildImage: VERSIONS.codebuild.image,
     copilotSigningKey: COPILOT_SIGNING_KEY,
     environments: planEnvironments(answers, state),
     source: planSource(answers),

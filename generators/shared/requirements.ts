@@ -1,14 +1,11 @@
 /**
- * The runtime dependencies the ECS task needs in a team's own requirements: gunicorn and a PostgreSQL driver.
- * Only appended: no line of theirs is reordered, dropped or re-pinned.
+ * The runtime dependencies the ECS task needs (gunicorn and a PostgreSQL driver, pinned in versions.ts): a new
+ * project's requirements.txt, and what a team's own requirements lack. Only appended to theirs: no line of theirs is
+ * reordered, dropped or re-pinned.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-
-const GUNICORN = 'gunicorn>=23,<24';
-const PSYCOPG = 'psycopg[binary]>=3.2,<4';
-/** Django supports psycopg 3 from 4.2 on; older projects get psycopg2. */
-const PSYCOPG2 = 'psycopg2-binary>=2.9,<3';
+import { VERSIONS } from './versions.js';
 
 const HAS_GUNICORN = /^\s*["']?gunicorn\b/im;
 const HAS_DRIVER = /^\s*["']?psycopg(?:2|2-binary)?\b/im;
@@ -25,12 +22,19 @@ export function requirementsWithIncludes(path: string, seen = new Set<string>())
 
 export function missingRequirements(allRequirements: string, djangoVersion: string | undefined): string[] {
   const missing: string[] = [];
-  if (!HAS_GUNICORN.test(allRequirements)) missing.push(GUNICORN);
+  if (!HAS_GUNICORN.test(allRequirements)) missing.push(VERSIONS.gunicorn.requirement);
   if (!HAS_DRIVER.test(allRequirements)) {
-    const [major, minor] = (djangoVersion ?? '5.2').split('.').map(Number);
-    missing.push(major > 4 || (major === 4 && minor >= 2) ? PSYCOPG : PSYCOPG2);
+    // Django supports psycopg 3 from a release on (versions.ts); older projects get psycopg2.
+    const [major, minor] = (djangoVersion ?? VERSIONS.django.release).split('.').map(Number);
+    const [fromMajor, fromMinor] = VERSIONS.psycopg.fromDjango.split('.').map(Number);
+    missing.push(major > fromMajor || (major === fromMajor && minor >= fromMinor) ? VERSIONS.psycopg.requirement : VERSIONS.psycopg2.requirement);
   }
   return missing;
+}
+
+/** A new project's requirements.txt (and a team's project that has none): the Django release it starts on, and what the task runs. */
+export function newProjectRequirements(): string[] {
+  return [VERSIONS.django.requirement, ...missingRequirements('', VERSIONS.django.release)];
 }
 
 const NOTE = 'Added by generator-copilot-django: the ECS task runs gunicorn and talks to PostgreSQL.';

@@ -101,3 +101,8 @@ class HostsAndTaskIps(list):
                 self._failures + 1,
             )
         self._uri = None
+
+
+def task_ip_addresses(environ=os.environ):
+    """The task's IPs as a plain list, read once: what settings written by release 0.1.0 import."""
+    return list(HostsAndTaskIps([], environ))

@@ -1,4 +1,8 @@
-"""The load balancer's health check, for a project whose URLs stay as they are."""
+"""The load balancer's health check, first of all middleware (copilot_deploy/settings.py puts it there).
+
+The check comes over plain HTTP with the task's IP as Host. Answered here, it needs no URL of the project's, and no
+HTTPS redirect, language prefix or login requirement of a later middleware can turn it into a 3xx.
+"""
 from django.conf import settings
 
 from copilot_deploy.views import health

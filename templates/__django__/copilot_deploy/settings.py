@@ -1,16 +1,18 @@
-"""Settings of the <%= service %> task: yours (<%= userSettingsModule %>), plus only what the ECS task needs.
+"""Settings of the <%= service %> task: the project's own (<%= userSettingsModule %>), plus only what the ECS task needs.
 
-The image sets DJANGO_SETTINGS_MODULE=copilot_deploy.settings; your settings and URLs stay as they are.
-In the cloud (Copilot sets COPILOT_ENVIRONMENT_NAME) this adds the task's hosts, the database from Copilot's
-Aurora secret, HTTPS behind the load balancer and static files on the shared EFS volume. Locally, only the
-health check and the DATABASE_URL / DJANGO_STATIC_ROOT of docker-compose.yml are added.
+The image sets DJANGO_SETTINGS_MODULE=copilot_deploy.settings; the project's settings and URLs stay as they are, and
+`manage.py runserver` on a laptop keeps using them alone. In the cloud (Copilot sets COPILOT_ENVIRONMENT_NAME) this
+adds the task's hosts, the database from Copilot's Aurora secret, HTTPS behind the load balancer, DEBUG off and static
+files on the shared EFS volume. Locally (docker compose) it adds the health check, the DATABASE_URL and
+DJANGO_STATIC_ROOT of the compose file, and localhost as a host. `manage.py check --deploy --fail-level WARNING`
+passes in the cloud.
 """
 import os
 
 import django
 from django.core.exceptions import ImproperlyConfigured
 
-from <%= userSettingsModule %> import *  # noqa: F401,F403 (your settings come first)
+from <%= userSettingsModule %> import *  # noqa: F401,F403 (the project's settings come first)
 from copilot_deploy.database import database_from_environment
 from copilot_deploy.ecs import HostsAndTaskIps
 from copilot_deploy.environment import env_flag, in_cloud, required_secret_key
@@ -18,13 +20,30 @@ from copilot_deploy.hosts import service_host_names, trusted_origins
 
 _yours = dict(globals())
 
+
+def _with(values, *added):
+    """`values` (a list or tuple of the project's settings), then each of `added` it does not hold yet, in order."""
+    merged = []
+    for value in [*values, *added]:
+        if value not in merged:
+            merged.append(value)
+    return merged
+
+
 IN_CLOUD = in_cloud()
 
-# The load balancer's health check, answered by a middleware in front of your URLs.
+# The load balancer's health check comes over plain HTTP with the task's private IP as Host. The middleware answers
+# it before any other (before SecurityMiddleware's HTTPS redirect, a language prefix, a login requirement of the
+# project's), with no URL of the project's; the Host check still applies.
 HEALTH_CHECK_PATH = "<%= healthPath %>"
-INSTALLED_APPS = [*_yours.get("INSTALLED_APPS", []), "copilot_deploy"]
-MIDDLEWARE = ["copilot_deploy.middleware.HealthCheckMiddleware", *_yours.get("MIDDLEWARE", [])]
+_health_middleware = "copilot_deploy.middleware.HealthCheckMiddleware"
+MIDDLEWARE = [_health_middleware, *(name for name in _yours.get("MIDDLEWARE", []) if name != _health_middleware)]
+# For its management commands (`locked`, `ensure_superuser`); settings that list it already keep their one entry.
+_deploy_apps = ("copilot_deploy", "copilot_deploy.apps.CopilotDeployConfig")
+_your_apps = list(_yours.get("INSTALLED_APPS", []))
+INSTALLED_APPS = _your_apps if any(app in _deploy_apps for app in _your_apps) else [*_your_apps, "copilot_deploy"]
 
+# The environment's Aurora database (DB_SECRET), else DATABASE_URL; without either, the project's own (locally).
 _database = database_from_environment()
 if _database is not None:
     DATABASES = {**_yours.get("DATABASES", {}), "default": _database}
@@ -35,9 +54,10 @@ elif IN_CLOUD:
         "manifest; or set DATABASE_URL."
     )
 
-if os.environ.get("DJANGO_STATIC_ROOT"):
+_static_root = os.environ.get("DJANGO_STATIC_ROOT") or ("<%= staticRoot %>" if IN_CLOUD else "")
+if _static_root:
     # collectstatic writes to the shared volume, where nginx serves <%= staticUrl %>: Django never serves them.
-    STATIC_ROOT = os.environ["DJANGO_STATIC_ROOT"]
+    STATIC_ROOT = _static_root
     STATIC_URL = "<%= staticUrl %>"
     # Every version of the code shares the volume: hashed names and a manifest per version
     # (staticfiles.<fingerprint>.json) let old and new tasks serve their own pages side by side during a deploy or
@@ -59,39 +79,70 @@ if os.environ.get("DJANGO_STATIC_ROOT"):
     else:
         STATICFILES_STORAGE = _manifest_storage
 
+# Everything to stdout, where ECS sends it to CloudWatch Logs (`copilot svc logs`), unless the project configures
+# logging itself. Django's own default shows errors only with DEBUG on, so a failing request would leave no trace.
+if "LOGGING" not in _yours:
+    LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
+        "root": {"handlers": ["stdout"], "level": "INFO"},
+        # Replaces Django's own handlers for these loggers (console only with DEBUG, mail to ADMINS).
+        "loggers": {"django": {"handlers": ["stdout"], "level": "INFO", "propagate": False}},
+    }
+
+# Names a developer's machine answers to; a task never does, whatever the project's settings list.
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+# The service's names: Copilot's default domain, DJANGO_ALLOWED_HOSTS, the load balancer's.
+HOST_NAMES = service_host_names()
+
 if IN_CLOUD:
     DEBUG = False
     SECRET_KEY = required_secret_key()
-    # Yours, plus the service's names and the task's private IPs, which the load balancer's health check
-    # sends as Host. Any other Host still gets 400.
-    HOST_NAMES = service_host_names()
-    ALLOWED_HOSTS = HostsAndTaskIps([*_yours.get("ALLOWED_HOSTS", []), *HOST_NAMES])
+    # The project's hosts and the service's names, plus the task's private IPs, which the load balancer's health
+    # check sends as Host (there is no name it could send). Any other Host gets 400, a loopback name too: nothing in
+    # the task sends one, so only a forged Host would.
+    ALLOWED_HOSTS = HostsAndTaskIps(
+        [host for host in _with(_yours.get("ALLOWED_HOSTS", []), *HOST_NAMES) if host not in LOCAL_HOSTS]
+    )
+    # DJANGO_HTTPS is true when the environment has a domain: the load balancer then terminates TLS.
     HTTPS = env_flag("DJANGO_HTTPS")
-    CSRF_TRUSTED_ORIGINS = [*_yours.get("CSRF_TRUSTED_ORIGINS", []), *trusted_origins(HOST_NAMES, "https" if HTTPS else "http")]
+    CSRF_TRUSTED_ORIGINS = _with(_yours.get("CSRF_TRUSTED_ORIGINS", []), *trusted_origins(HOST_NAMES, "https" if HTTPS else "http"))
+    # Django's defaults since 4.0, restored where the project's settings turned them off.
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    SESSION_COOKIE_HTTPONLY = True
     SECURE_REFERRER_POLICY = _yours.get("SECURE_REFERRER_POLICY") or "same-origin"
-    X_FRAME_OPTIONS = _yours.get("X_FRAME_OPTIONS", "DENY")
+    SECURE_CROSS_ORIGIN_OPENER_POLICY = _yours.get("SECURE_CROSS_ORIGIN_OPENER_POLICY") or "same-origin"
+    X_FRAME_OPTIONS = _yours.get("X_FRAME_OPTIONS") or "DENY"
     if HTTPS:
-        # TLS ends at the load balancer; nginx passes its X-Forwarded-Proto on, which the ALB always sets.
+        # TLS ends at the load balancer; nginx passes its X-Forwarded-Proto on, which the ALB always overwrites.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         SESSION_COOKIE_SECURE = True
         CSRF_COOKIE_SECURE = True
         SECURE_HSTS_SECONDS = _yours.get("SECURE_HSTS_SECONDS") or 60 * 60 * 24 * 365
         SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-        SECURE_HSTS_PRELOAD = True
-        # The ALB redirects HTTP itself; the health check comes over plain HTTP and is answered before this.
+        SECURE_HSTS_PRELOAD = True  # only allows a submission to the preload list, which stays a manual step
+        # With a domain the ALB itself redirects HTTP to HTTPS; this redirect catches what reaches the task some
+        # other way. The health check, over plain HTTP, is answered by the middleware before it.
         SECURE_SSL_REDIRECT = True
     else:
-        # Without a domain Copilot's load balancer speaks plain HTTP only: HTTPS-only cookies would make a login
-        # impossible. A domain (`copilot app init --domain`) adds HTTPS, and DJANGO_HTTPS=true all of the above.
+        # Without a domain, Copilot's load balancer speaks plain HTTP only: secure cookies would make the admin
+        # login impossible, and an HTTPS redirect or HSTS would point browsers at a port that does not answer.
+        # So exactly the HTTPS-only deploy checks are silenced here. Giving the app a domain
+        # (`copilot app init --domain`) adds a certificate and HTTPS on the ALB: DJANGO_HTTPS=true then turns
+        # all of the above on.
         SESSION_COOKIE_SECURE = False
         CSRF_COOKIE_SECURE = False
         SECURE_SSL_REDIRECT = False
         SECURE_HSTS_SECONDS = 0
-        SILENCED_SYSTEM_CHECKS = [
-            *_yours.get("SILENCED_SYSTEM_CHECKS", []),
+        SILENCED_SYSTEM_CHECKS = _with(
+            _yours.get("SILENCED_SYSTEM_CHECKS", []),
             "security.W004",  # SECURE_HSTS_SECONDS
             "security.W008",  # SECURE_SSL_REDIRECT
             "security.W012",  # SESSION_COOKIE_SECURE
             "security.W016",  # CSRF_COOKIE_SECURE
-        ]
+        )
+else:
+    # docker compose runs the image as the task would, DEBUG off, behind nginx on localhost.
+    ALLOWED_HOSTS = _with(_yours.get("ALLOWED_HOSTS", []), *LOCAL_HOSTS, *HOST_NAMES)
