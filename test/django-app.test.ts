@@ -2,104 +2,44 @@
  * The Django side of the generated project (templates/__django__/), run with the real programs: Debian's Django 4.2,
  * gunicorn, shellcheck and, when installed, PostgreSQL. Each test names the behaviour a deployed task relies on.
  */
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { planContext } from '../generators/shared/plan.js';
-import { renderFiles } from '../generators/shared/render.js';
+import { pythonImageFor } from '../generators/shared/detect.js';
+import { VERSIONS } from '../generators/shared/versions.js';
+import { freePort, httpGet, startBlackHole } from './support/loopback.js';
 import { describeWith, PYTHON, programPath } from './support/programs.js';
-import { DEMO_ANSWERS } from './support/generate.js';
-import { freePort, startPostgres } from './support/postgres-cluster.js';
-import { readStaticManifest } from './support/static-manifest.js';
+import {
+  cloudEnv,
+  DB_SECRET,
+  DEMO_CONTEXT,
+  imagePath,
+  lastJsonLine,
+  LB_DNS,
+  localEnv,
+  renderProject,
+  runEntrypoint,
+  type TemplateContext,
+} from './support/rendered-project.js';
+import { modificationTimes, readStaticManifest } from './support/static-manifest.js';
+import { MetadataEndpoint } from './support/task/metadata.js';
+import { PostgresServer } from './support/task/postgres.js';
+import { ProcessGroup, run, teardown, waitFor, type RunResult } from './support/task/processes.js';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Rendering: the generator's own plan and templates (generators/shared), for the demo answers; a test may
-// override one planned value to prove the templates follow it.
-
-type TemplateContext = ReturnType<typeof planContext>;
-
-const DEFAULT_CONTEXT: TemplateContext = planContext(DEMO_ANSWERS);
+// Rendering (test/support/rendered-project.ts) and running programs (test/support/task/processes.ts)
 
 /** Writes the project the generator plans for `context` into `into`; returns its Django folder. */
 async function renderDjangoApp(context: TemplateContext, into: string): Promise<string> {
-  for (const file of renderFiles(context)) {
-    const target = path.join(into, file.destination);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, file.contents, { mode: file.executable ? 0o755 : 0o644 });
-  }
-  return path.join(into, context.djangoDir);
+  return (await renderProject(context, into)).project;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Running programs
-
-interface Result {
-  code: number | string | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(file, args, { ...options, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (error.code ?? null) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** The last stdout line as JSON: the settings log to stdout too. */
-function lastJsonLine<T>(result: Result): T {
-  const lines = result.stdout.trim().split('\n');
-  try {
-    return JSON.parse(lines[lines.length - 1]) as T;
-  } catch {
-    throw new Error(`no JSON from Python (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  }
-}
-
-const SECRET_KEY = 'q8Vt3mZk1Lx7Rw4Np0Bc6Hs2Jd9Fg5Ya8Ue3Oi7Kl1Mn4Pq6Zr'; // 50 varied characters: security.W009
-const LB_DNS = 'demo-Publi-1A2B3C4D5E6F-123456789.us-east-1.elb.amazonaws.com';
 const DEFAULT_DOMAIN_NAME = 'django.dev.demo.example.com';
 const TASK_IP = '10.0.1.23';
-const DB_SECRET = {
-  host: 'demo-dev-db.cluster-abc.us-east-1.rds.amazonaws.com',
-  port: 5432,
-  dbname: 'demo',
-  username: 'postgres',
-  password: 'not-a-real-password',
-  engine: 'postgres',
-  dbClusterIdentifier: 'demo-dev-db',
-};
-
-/** Nothing from the developer's shell leaks in: only what a test sets. */
-function localEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', ...extra };
-}
-
-/** What a task of service `django` in environment `dev` of app `demo` sees (contract, "in the cloud"). */
-function cloudEnv(domain: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return localEnv({
-    COPILOT_APPLICATION_NAME: 'demo',
-    COPILOT_ENVIRONMENT_NAME: 'dev',
-    COPILOT_SERVICE_NAME: 'django',
-    COPILOT_LB_DNS: LB_DNS,
-    DJANGO_DOMAIN: domain,
-    DJANGO_HTTPS: domain ? 'true' : 'false',
-    DJANGO_SECRET_KEY: SECRET_KEY,
-    DB_SECRET: JSON.stringify(DB_SECRET),
-    WEB_CONCURRENCY: '2',
-    GUNICORN_THREADS: '4',
-    ...extra,
-  });
-}
 
 /** Runs Python in the project with Django's settings; `code` prints one JSON line last. */
-function python(appDir: string, env: NodeJS.ProcessEnv, code: string, args: string[] = []): Promise<Result> {
+function python(appDir: string, env: NodeJS.ProcessEnv, code: string, args: string[] = []): Promise<RunResult> {
   const prelude = 'import json, os, sys\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\n';
   return run(PYTHON, ['-c', prelude + code, ...args], { cwd: appDir, env });
 }
@@ -169,7 +109,7 @@ async function requestsWith(appDir: string, env: NodeJS.ProcessEnv, requests: st
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// A stand-in for the ECS container metadata endpoint v4
+// What the ECS container metadata endpoint v4 (test/support/task/metadata.ts) answers
 
 /** The documented container response of `${ECS_CONTAINER_METADATA_URI_V4}` on Fargate, trimmed. */
 const CONTAINER_METADATA = {
@@ -201,67 +141,15 @@ const CONTAINER_METADATA = {
 };
 const CONTAINER_PATH = '/v4/cd189a933e5849daa93386466019ab50-2495160603';
 
-interface MetadataServer {
-  uri: string;
-  paths: string[];
-  /** What the container path answers; replace it to be another task (another image, task definition revision). */
-  container: Record<string, unknown>;
-  close: () => Promise<void>;
-}
-
-/** Answers the container path only (`/task` and the rest get 404), and records what was asked. */
-async function startMetadataServer(): Promise<MetadataServer> {
-  const server: Server = createServer((req, res) => {
-    endpoint.paths.push(req.url ?? '');
-    if (req.url !== CONTAINER_PATH) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(endpoint.container));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const endpoint: MetadataServer = {
-    uri: `http://127.0.0.1:${port}${CONTAINER_PATH}`,
-    paths: [],
-    container: CONTAINER_METADATA,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-  return endpoint;
-}
-
-/** Accepts connections and never answers: the endpoint at its worst. */
-async function startSilentServer(): Promise<{ uri: string; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createTcpServer((socket) => sockets.add(socket));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    uri: `http://127.0.0.1:${port}${CONTAINER_PATH}`,
-    close: () => {
-      sockets.forEach((socket) => socket.destroy());
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-function httpGet(port: number, urlPath: string, host: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: urlPath, headers: { Host: host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** The endpoint on loopback, answering the container path only (`/task` and the rest get 404). */
+async function startMetadataEndpoint(): Promise<{ endpoint: MetadataEndpoint; uri: string }> {
+  const endpoint = await MetadataEndpoint.startOnLoopback();
+  return { endpoint, uri: await endpoint.serve(CONTAINER_PATH, CONTAINER_METADATA) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
+const DEFAULT_CONTEXT = DEMO_CONTEXT;
 const HEALTH = DEFAULT_CONTEXT.healthPath;
 
 describeWith(['django'])('the generated Django project', () => {
@@ -276,6 +164,7 @@ describeWith(['django'])('the generated Django project', () => {
   });
 
   afterAll(async () => {
+    await teardown();
     await rm(workDir, { recursive: true, force: true });
   });
 
@@ -293,6 +182,8 @@ describeWith(['django'])('the generated Django project', () => {
           'config/urls.py',
           'config/wsgi.py',
           'config/asgi.py',
+          'copilot_deploy/settings.py',
+          'copilot_deploy/middleware.py',
           'copilot_deploy/ecs.py',
           'copilot_deploy/database.py',
           'copilot_deploy/views.py',
@@ -318,10 +209,10 @@ describeWith(['django'])('the generated Django project', () => {
       expect(result).toMatchObject({ code: 0, stderr: '' });
     });
 
-    it('pins Django 5.2 LTS, gunicorn and psycopg 3 by major version, and nothing else', async () => {
+    it('pins the Django release of versions.ts, gunicorn and psycopg 3 by major version, and nothing else', async () => {
       const requirements = (await readFile(path.join(appDir, 'requirements.txt'), 'utf8')).trim().split('\n');
       expect(requirements).toEqual([
-        expect.stringMatching(/^Django>=5\.2,<5\.3$/),
+        VERSIONS.django.requirement,
         expect.stringMatching(/^gunicorn>=\d+(\.\d+)*,<\d+$/),
         expect.stringMatching(/^psycopg\[binary\]>=3(\.\d+)*,<4$/),
       ]);
@@ -338,13 +229,13 @@ describeWith(['django'])('the generated Django project', () => {
         if (found < 0) throw new Error(`no "${prefix}" instruction in the Dockerfile`);
         return found;
       };
-      expect(instructions[0]).toBe('FROM python:3.12-slim-bookworm');
+      expect(instructions[0]).toBe(`FROM ${pythonImageFor(VERSIONS.django.release)}`);
       expect(index('COPY requirements.txt')).toBeLessThan(index('RUN pip install --no-cache-dir -r requirements.txt'));
       expect(index('RUN pip install')).toBeLessThan(index('COPY . .'));
       expect(instructions).toContainEqual(expect.stringMatching(/^RUN chmod 755 \/app\/entrypoint\.sh$/));
       expect(instructions).toContainEqual(expect.stringMatching(/useradd --uid 1000 --gid django .*chown django:django \/srv\/static/));
       expect(instructions[index('ENV ')].split(/\s+/)).toEqual(
-        expect.arrayContaining(['DJANGO_SETTINGS_MODULE=config.settings', 'DJANGO_STATIC_ROOT=/srv/static']),
+        expect.arrayContaining(['DJANGO_SETTINGS_MODULE=copilot_deploy.settings', 'DJANGO_STATIC_ROOT=/srv/static']),
       );
       expect(instructions).toContain('USER django');
       expect(instructions).toContain('EXPOSE 8000');
@@ -470,12 +361,12 @@ describeWith(['django'])('the generated Django project', () => {
   });
 
   describe('ALLOWED_HOSTS from the ECS container metadata endpoint', () => {
-    let metadata: Awaited<ReturnType<typeof startMetadataServer>>;
+    let metadata: Awaited<ReturnType<typeof startMetadataEndpoint>>;
     beforeAll(async () => {
-      metadata = await startMetadataServer();
+      metadata = await startMetadataEndpoint();
     });
     afterAll(async () => {
-      await metadata.close();
+      await metadata?.endpoint.stop();
     });
 
     it('answer the health check sent to the task IP, the default domain and the load balancer; any other Host gets 400', async () => {
@@ -496,7 +387,7 @@ describeWith(['django'])('the generated Django project', () => {
         [400, null, expect.any(String)],
         [400, null, expect.any(String)],
       ]);
-      expect(metadata.paths).toContain(CONTAINER_PATH);
+      expect(metadata.endpoint.requests()).toContain(`GET ${CONTAINER_PATH} 200`);
     });
 
     it('follow the rendered health path, which stays exempt from the HTTPS redirect', async () => {
@@ -544,7 +435,13 @@ describeWith(['django'])('the generated Django project', () => {
 
     it.each([
       ['refuses connections', async () => ({ uri: 'http://127.0.0.1:9/v4/none', close: async () => undefined })],
-      ['never answers', startSilentServer],
+      [
+        'never answers',
+        async () => {
+          const blackHole = await startBlackHole();
+          return { uri: `http://127.0.0.1:${blackHole.port}${CONTAINER_PATH}`, close: blackHole.close };
+        },
+      ],
     ])('still load within 2 s when the endpoint %s, without the task IP', async (_name, start) => {
       const endpoint = await start();
       try {
@@ -584,33 +481,27 @@ print(json.dumps({name: config[name] for name in names}))
 
   describeWith(['gunicorn'])('gunicorn serving the project', () => {
     it('answers the health check by task IP with 200 and an unknown Host with 400, over real HTTP', async () => {
-      const metadata = await startMetadataServer();
+      const metadata = await startMetadataEndpoint();
       const port = await freePort();
-      const server = spawn(
+      const server = new ProcessGroup(
+        'gunicorn',
         PYTHON,
         ['-m', 'gunicorn', '--config', 'gunicorn.conf.py', '--bind', `127.0.0.1:${port}`, 'config.wsgi:application'],
-        { cwd: appDir, env: cloudEnv('example.com', { ECS_CONTAINER_METADATA_URI_V4: metadata.uri }), stdio: 'ignore' },
+        cloudEnv('example.com', { ECS_CONTAINER_METADATA_URI_V4: metadata.uri }),
+        'ignore',
+        appDir,
       );
       try {
-        const deadline = Date.now() + 10_000;
-        for (;;) {
-          try {
-            await httpGet(port, HEALTH, TASK_IP);
-            break;
-          } catch (error) {
-            if (Date.now() > deadline) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 100));
-          }
-        }
+        const answering = () => httpGet(port, HEALTH, TASK_IP).then(() => true, () => undefined);
+        await waitFor('gunicorn to answer', answering, { patienceMs: 10_000, context: () => server.logs() });
         const health = await httpGet(port, HEALTH, TASK_IP);
         expect(health).toMatchObject({ status: 200, body: 'ok' });
         expect(health.headers['content-type']).toBe('text/plain');
         expect(health.headers['cache-control']).toContain('no-store');
         expect((await httpGet(port, HEALTH, 'evil.example')).status).toBe(400);
       } finally {
-        server.kill('SIGTERM');
-        if (server.exitCode === null && server.signalCode === null) await once(server, 'exit');
-        await metadata.close();
+        await server.stop();
+        await metadata.endpoint.stop();
       }
     });
   });
@@ -619,33 +510,19 @@ print(json.dumps({name: config[name] for name in names}))
     /** A fresh render of the project with its own SQLite database and static root, and its entrypoint. */
     async function entrypointRun() {
       const runDir = await mkdtemp(path.join(workDir, 'entrypoint-'));
-      const project = await renderDjangoApp(DEFAULT_CONTEXT, runDir);
-      const bin = path.join(runDir, 'bin');
-      await mkdir(bin);
-      await symlink(PYTHON, path.join(bin, 'python'));
+      const { project, bin } = await renderProject(DEFAULT_CONTEXT, runDir);
       const staticRoot = path.join(runDir, 'static');
       const env = (password: string) =>
         localEnv({
-          PATH: `${bin}:/usr/bin:/bin`,
+          PATH: imagePath(bin),
+          DJANGO_SETTINGS_MODULE: 'copilot_deploy.settings',
           DJANGO_STATIC_ROOT: staticRoot,
           DJANGO_SUPERUSER_USERNAME: 'admin',
           DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
           DJANGO_SUPERUSER_PASSWORD: password,
         });
-      const entrypoint = (password = 'first-Password-1') =>
-        run('/bin/sh', [path.join(project, 'entrypoint.sh'), 'python3', '-c', 'print("exec ok")'], { cwd: runDir, env: env(password) });
+      const entrypoint = (password = 'first-Password-1') => runEntrypoint(runDir, env(password), path.join(project, 'entrypoint.sh'));
       return { project, staticRoot, entrypoint };
-    }
-
-    /** Every file of the static root with its modification time: what a start wrote, or left alone. */
-    async function modificationTimes(folder: string): Promise<Record<string, number>> {
-      const files = await readdir(folder, { recursive: true });
-      const times: Record<string, number> = {};
-      for (const file of files.sort()) {
-        const stats = await stat(path.join(folder, file));
-        if (stats.isFile()) times[file] = stats.mtimeMs;
-      }
-      return times;
     }
 
     it('collects hashed static files, migrates, creates the superuser once and never resets its password', async () => {
@@ -694,7 +571,7 @@ print(json.dumps({name: config[name] for name in names}))
       const first = await entrypoint();
       expect(first).toMatchObject({ code: 0, stderr: '' });
       expect(first.stdout).toMatch(/\d+ static files copied/);
-      const collected = await modificationTimes(staticRoot);
+      const collected = modificationTimes(staticRoot);
 
       const second = await entrypoint();
       expect(second).toMatchObject({ code: 0, stderr: '' });
@@ -703,7 +580,7 @@ print(json.dumps({name: config[name] for name in names}))
       expect(second.stdout).not.toMatch(/static files? copied/);
       expect(second.stdout.trim().split('\n').pop()).toBe('exec ok');
       // Not one file rewritten, not even the manifest.
-      expect(await modificationTimes(staticRoot)).toEqual(collected);
+      expect(modificationTimes(staticRoot)).toEqual(collected);
 
       // New code: one more stylesheet in an app. The next start collects it, and only it, next to the rest.
       const appStatic = path.join(project, 'copilot_deploy', 'static', 'copilot_deploy');
@@ -729,28 +606,26 @@ print(json.dumps({name: config[name] for name in names}))
 
 describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', () => {
   let workDir: string;
-  let postgres: Awaited<ReturnType<typeof startPostgres>>;
+  let postgres: PostgresServer;
 
   beforeAll(async () => {
     workDir = await mkdtemp(path.join(tmpdir(), 'django-pg-'));
-    postgres = await startPostgres(workDir);
+    postgres = await PostgresServer.startOnLoopback();
   });
 
   afterAll(async () => {
     await postgres?.stop();
+    await teardown();
     await rm(workDir, { recursive: true, force: true });
   });
 
   /** The project rendered into a folder of its own, `python` on PATH as in the image, a task's environment on `dbname`. */
   async function taskProject(dbname: string, extra: NodeJS.ProcessEnv = {}) {
     const runDir = await mkdtemp(path.join(workDir, `${dbname}-`));
-    const project = await renderDjangoApp(DEFAULT_CONTEXT, runDir);
-    const bin = path.join(runDir, 'bin');
-    await mkdir(bin);
-    await symlink(PYTHON, path.join(bin, 'python'));
-    const secret = { ...DB_SECRET, host: '127.0.0.1', port: postgres.port, dbname };
+    const { project, bin } = await renderProject(DEFAULT_CONTEXT, runDir);
+    const secret = { ...DB_SECRET, host: postgres.host, port: postgres.port, dbname };
     const env = cloudEnv('example.com', {
-      PATH: `${bin}:/usr/bin:/bin`,
+      PATH: imagePath(bin),
       DB_SECRET: JSON.stringify(secret),
       DJANGO_STATIC_ROOT: path.join(runDir, 'static'),
       DJANGO_SUPERUSER_USERNAME: 'admin',
@@ -758,16 +633,12 @@ describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', 
       DJANGO_SUPERUSER_PASSWORD: 'first-Password-1',
       ...extra,
     });
-    const entrypoint = (taskEnv = env) => run('/bin/sh', ['entrypoint.sh', 'python3', '-c', 'print("exec ok")'], { cwd: project, env: taskEnv });
+    const entrypoint = (taskEnv = env) => runEntrypoint(project, taskEnv);
     return { project, secret, env, entrypoint };
   }
 
   async function createDatabase(name: string): Promise<void> {
-    const created = await run(PYTHON, [
-      '-c',
-      `import psycopg2\nc = psycopg2.connect(host="127.0.0.1", port=${postgres.port}, user="postgres", dbname="postgres")\nc.autocommit = True\nc.cursor().execute("CREATE DATABASE ${name}")`,
-    ]);
-    expect(created).toMatchObject({ code: 0, stderr: '' });
+    await postgres.query('postgres', `CREATE DATABASE ${name}`);
   }
 
   it('lets three tasks start at once on a fresh database: they take turns on the lock, all start, one superuser', async () => {
@@ -789,7 +660,7 @@ describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', 
   });
 
   it('a replaced task of the same image and task definition skips the steps without starting Django; any change runs them', async () => {
-    const metadata = await startMetadataServer();
+    const metadata = await startMetadataEndpoint();
     try {
       await createDatabase('replaced');
       const { project, secret, env, entrypoint } = await taskProject('replaced', { ECS_CONTAINER_METADATA_URI_V4: metadata.uri });
@@ -825,7 +696,7 @@ describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', 
       const anotherImage = { ...CONTAINER_METADATA, ImageID: `sha256:${'1'.repeat(64)}` };
       const anotherRevision = { ...anotherImage, Labels: { ...CONTAINER_METADATA.Labels, 'com.amazonaws.ecs.task-definition-version': '4' } };
       for (const container of [anotherImage, anotherRevision]) {
-        metadata.container = container;
+        await metadata.endpoint.serve(CONTAINER_PATH, container);
         const changed = await start();
         expect(changed).toContain(DIFFERENT);
         expect(changed).toContain('collectstatic: skipped');
@@ -863,7 +734,7 @@ describeWith(['django', 'psycopg2', 'postgres'])('entrypoint.sh on PostgreSQL', 
       const { ECS_CONTAINER_METADATA_URI_V4: _uri, ...local } = env;
       expect(await start(local)).toContain('entrypoint: running the start-up steps: not on ECS (no container metadata endpoint)');
     } finally {
-      await metadata.close();
+      await metadata.endpoint.stop();
     }
   });
 });

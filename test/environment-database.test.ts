@@ -153,7 +153,7 @@ describe('re-runs', () => {
     const cwd = await generateProject();
     // As the generator wrote it then: no addon, no DB keys in the manifest, no record of them in .yo-rc.json.
     const manifest = readText(cwd, SERVICE);
-    const before = manifest.replace(/\n  # The environment's database[^\n]*\n  vpc:\n    security_groups:\n      - from_cfn: [^\n]*/, '').replace(/\n  # The environment's database credentials[^\n]*\n  DB_SECRET:\n    from_cfn: [^\n]*/, '');
+    const before = manifest.replace(/\n {2}# The environment's database[^\n]*\n {2}vpc:\n {4}security_groups:\n {6}- from_cfn: [^\n]*/, '').replace(/\n {2}# The environment's database credentials[^\n]*\n {2}DB_SECRET:\n {4}from_cfn: [^\n]*/, '');
     expect(parse(before).secrets.DB_SECRET).toBeUndefined();
     writeFileSync(join(cwd, SERVICE), before);
     const record = JSON.parse(readText(cwd, '.yo-rc.json'));

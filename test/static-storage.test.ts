@@ -1,5 +1,5 @@
 /**
- * A team's static files under the deployment's storage (issue 11, classes 1 and 6), with Debian's Django and
+ * A team's static files under the deployment's storage, with Debian's Django and
  * WhiteNoise: their storage settings of before Django 4.2 next to the STORAGES the deployment sets, and vendored
  * stylesheets that name files the project never shipped.
  */

@@ -5,21 +5,19 @@
  * fresh Python process, as a gunicorn worker that restarts (crash, timeout, memory) after the other version
  * started.
  */
-import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { planContext } from '../generators/shared/plan.js';
-import { renderFiles } from '../generators/shared/render.js';
-import { describeWith, PYTHON } from './support/programs.js';
 import { DEMO_ANSWERS } from './support/generate.js';
-import { startPostgres } from './support/postgres-cluster.js';
+import { describeWith, PYTHON } from './support/programs.js';
+import { imagePath, lastJsonLine, localEnv, renderProject, runEntrypoint } from './support/rendered-project.js';
 import { MANIFEST_NAME, readStaticManifestFile, staticManifestNames } from './support/static-manifest.js';
+import { MetadataEndpoint } from './support/task/metadata.js';
+import { PostgresServer } from './support/task/postgres.js';
+import { run, teardown } from './support/task/processes.js';
 
 const CONTEXT = planContext({ ...DEMO_ANSWERS, spot: false });
 
@@ -67,20 +65,6 @@ response = Client(raise_request_exception=False).get("/pages/", HTTP_HOST="local
 print(json.dumps({"status": response.status_code, "links": re.findall(r'href="([^"]+)"', response.content.decode())}))
 `;
 
-interface Result {
-  code: number | string | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(file, args, { ...options, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (error.code ?? null) : 0, stdout, stderr });
-    });
-  });
-}
-
 /**
  * When each version's files were written, as in its image. B is built after A's tasks collected: its sources are
  * newer than A's copies on the volume, as a deploy's are, and a rollback's sources are older than the copies the
@@ -91,12 +75,7 @@ const BUILT: Record<Version, Date> = { A: new Date(Date.now() - 3_600_000), B: n
 /** The generated project, with version `version` of the page app, in a folder of its own; `python` on PATH as in the image. */
 async function renderVersion(workDir: string, version: Version): Promise<{ project: string; bin: string }> {
   const root = await mkdtemp(path.join(workDir, `version-${version}-`));
-  for (const file of renderFiles(CONTEXT)) {
-    const target = path.join(root, file.destination);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, file.contents, { mode: file.executable ? 0o755 : 0o644 });
-  }
-  const project = path.join(root, CONTEXT.djangoDir);
+  const { project, bin } = await renderProject(CONTEXT, root);
   for (const [file, contents] of Object.entries({ ...PAGES_APP, ...VERSIONS[version] })) {
     await mkdir(path.dirname(path.join(project, file)), { recursive: true });
     await writeFile(path.join(project, file), contents);
@@ -104,9 +83,6 @@ async function renderVersion(workDir: string, version: Version): Promise<{ proje
   }
   await writeFile(path.join(project, 'config', 'settings.py'), SETTINGS_TAIL, { flag: 'a' });
   await writeFile(path.join(project, 'config', 'urls.py'), URLS_TAIL, { flag: 'a' });
-  const bin = path.join(root, 'bin');
-  await mkdir(bin);
-  await symlink(PYTHON, path.join(bin, 'python'));
   return { project, bin };
 }
 
@@ -117,27 +93,20 @@ async function twoVersions(workDir: string, taskEnv: (bin: string) => NodeJS.Pro
   const env = (version: Version) => ({ ...taskEnv(versions[version].bin), DJANGO_STATIC_ROOT: staticRoot });
   /** The task's start: entrypoint.sh, with a CMD that only says it ran. */
   const start = async (version: Version) => {
-    const result = await run('/bin/sh', ['entrypoint.sh', 'python3', '-c', 'print("exec ok")'], { cwd: versions[version].project, env: env(version) });
+    const result = await runEntrypoint(versions[version].project, env(version));
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout.trim().split('\n').pop()).toBe('exec ok');
     return result.stdout;
   };
-  const page = async (version: Version) => {
-    const result = await run(PYTHON, ['-c', PAGE_PROBE], { cwd: versions[version].project, env: env(version) });
-    const last = result.stdout.trim().split('\n').pop() ?? '';
-    try {
-      return JSON.parse(last) as { status: number; links: string[] };
-    } catch {
-      throw new Error(`no page from version ${version} (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-    }
-  };
+  const page = async (version: Version) =>
+    lastJsonLine<{ status: number; links: string[] }>(await run(PYTHON, ['-c', PAGE_PROBE], { cwd: versions[version].project, env: env(version) }));
   const manage = (version: Version, args: string[]) => run(PYTHON, ['manage.py', ...args], { cwd: versions[version].project, env: env(version) });
   const served = (url: string) => readFile(path.join(staticRoot, url.replace(/^\/static\//, '')), 'utf8');
   return { staticRoot, start, page, manage, served };
 }
 
 function localTask(bin: string): NodeJS.ProcessEnv {
-  return { PATH: `${bin}:/usr/bin:/bin`, LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', DJANGO_SETTINGS_MODULE: 'config.settings' };
+  return localEnv({ PATH: imagePath(bin), DJANGO_SETTINGS_MODULE: 'copilot_deploy.settings' });
 }
 
 const HASHED = (name: string) => new RegExp(`^/static/pages/${name}\\.[0-9a-f]{12}\\.css$`);
@@ -268,66 +237,48 @@ function containerMetadata(image: string, revision: string) {
   };
 }
 
-async function startMetadataServer() {
-  const endpoint = { container: containerMetadata('a', '1') };
-  const server: Server = createServer((_request, response) => {
-    response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(endpoint.container));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    uri: `http://127.0.0.1:${port}/v4/container`,
-    endpoint,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describeWith(['django', 'psycopg2', 'postgres'])('a rollback through the start-up skip logic (ECS metadata, PostgreSQL)', () => {
   let workDir: string;
-  let postgresDir: string;
-  let postgres: Awaited<ReturnType<typeof startPostgres>>;
-  let metadata: Awaited<ReturnType<typeof startMetadataServer>>;
+  let postgres: PostgresServer;
+  let metadata: MetadataEndpoint;
+  const CONTAINER_PATH = '/v4/container';
 
   beforeAll(async () => {
     workDir = await mkdtemp(path.join(tmpdir(), 'static-versions-pg-'));
-    // A folder of its own: as root, the server's user owns it.
-    postgresDir = await mkdtemp(path.join(tmpdir(), 'static-versions-postgres-'));
-    postgres = await startPostgres(postgresDir);
-    metadata = await startMetadataServer();
+    postgres = await PostgresServer.startOnLoopback();
+    metadata = await MetadataEndpoint.startOnLoopback();
   });
 
   afterAll(async () => {
-    await metadata?.close();
     await postgres?.stop();
+    await teardown();
     await rm(workDir, { recursive: true, force: true });
-    await rm(postgresDir, { recursive: true, force: true });
   });
 
   it("back on A's image and task definition revision, the start runs the steps and the unhashed names are A's again", async () => {
     const taskEnv = (bin: string) => ({
       ...localTask(bin),
-      DATABASE_URL: `postgres://postgres@127.0.0.1:${postgres.port}/postgres`,
-      ECS_CONTAINER_METADATA_URI_V4: metadata.uri,
+      DATABASE_URL: `postgres://postgres@${postgres.host}:${postgres.port}/postgres`,
+      ECS_CONTAINER_METADATA_URI_V4: `${metadata.origin}${CONTAINER_PATH}`,
     });
     const { staticRoot, start, page } = await twoVersions(workDir, taskEnv);
     const SKIPPED = 'entrypoint: start-up steps skipped';
     const sharedCss = () => readFile(path.join(staticRoot, 'pages', 'shared.css'), 'utf8');
 
-    metadata.endpoint.container = containerMetadata('a', '1');
+    await metadata.serve(CONTAINER_PATH, containerMetadata('a', '1'));
     expect(await start('A')).toContain('record_start: recorded;');
     const pageOfA = await page('A');
     expect(pageOfA.status).toBe(200);
     expect(await start('A')).toContain(SKIPPED);
 
-    metadata.endpoint.container = containerMetadata('b', '2');
+    await metadata.serve(CONTAINER_PATH, containerMetadata('b', '2'));
     const deploy = await start('B');
     expect(deploy).not.toContain(SKIPPED);
     expect(deploy).not.toContain('collectstatic: skipped');
     expect(await sharedCss()).toBe(SHARED_BY_B);
 
     // ECS's deployment circuit breaker returns to the last revision that ran, A's image and revision 1.
-    metadata.endpoint.container = containerMetadata('a', '1');
+    await metadata.serve(CONTAINER_PATH, containerMetadata('a', '1'));
     const rollback = await start('A');
     expect(rollback).toContain('entrypoint: running the start-up steps');
     expect(rollback).not.toContain('collectstatic: skipped');

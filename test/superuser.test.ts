@@ -51,11 +51,11 @@ describeWith(['django'])('the first superuser from the bootstrap secrets', () =>
 
     beforeEach(() => {
       rmSync(join(project, 'db.sqlite3'), { force: true });
-      expect(manage(project, bootstrapEnvironment(STRONG, 'config.settings'), 'migrate', '--noinput').code).toBe(0);
+      expect(manage(project, bootstrapEnvironment(STRONG, 'copilot_deploy.settings'), 'migrate', '--noinput').code).toBe(0);
     });
 
     test.each(WEAK)('a weak password (%j) creates nobody; the log says why, and not the password', (password) => {
-      const env = bootstrapEnvironment(password, 'config.settings');
+      const env = bootstrapEnvironment(password, 'copilot_deploy.settings');
       const result = manage(project, env, 'ensure_superuser');
       expect(result.code).toBe(0);
       expect(result.stderr).toContain('No superuser created: DJANGO_SUPERUSER_PASSWORD fails the password rules (');
@@ -65,7 +65,7 @@ describeWith(['django'])('the first superuser from the bootstrap secrets', () =>
     });
 
     test('a strong password creates the superuser once, who can log in', () => {
-      const env = bootstrapEnvironment(STRONG, 'config.settings');
+      const env = bootstrapEnvironment(STRONG, 'copilot_deploy.settings');
       expect(manage(project, env, 'ensure_superuser').stdout).toContain('Superuser created successfully.');
       expect(manage(project, env, 'ensure_superuser').stdout).toContain("Superuser 'admin' already exists: left unchanged.");
       expect(loginWorks(project, env, STRONG)).toEqual({ login: true, superusers: 1 });

@@ -12,8 +12,8 @@ import { readTaskDefinition, type TaskDefinition } from './support/task/manifest
 import { header, RequestError, type HttpRequest, type HttpResponse } from './support/task/network.js';
 import { OPTION_SETS, projectFor } from './support/task/option-sets.js';
 import type { Database, Session } from './support/task/postgres.js';
-import { sleep } from './support/task/processes.js';
-import { Simulation, type Deployment } from './support/task/simulation.js';
+import { sleep, waitFor } from './support/task/processes.js';
+import { secretsFor, Simulation, type Deployment } from './support/task/simulation.js';
 import type { Task, VariableOverrides } from './support/task/task.js';
 
 const describeTask = describeWith(['root', 'unshare', 'nginx', 'django', 'gunicorn', 'psycopg2', 'postgres']);
@@ -36,32 +36,9 @@ const PATIENCE_MS = 60_000;
 /** A domain, Spot, two branches: the dev environment's task. */
 const OPTION_SET = OPTION_SETS[0];
 
-/** Values for the manifest's secrets, as `copilot secret init` would store them (DB_SECRET comes with the database). */
-function secretsFor(definition: TaskDefinition): Record<string, string> {
-  const random = () => Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
-  const values: Record<string, string> = {
-    DJANGO_SUPERUSER_USERNAME: 'admin',
-    DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
-    DJANGO_SECRET_KEY: random(),
-    DJANGO_SUPERUSER_PASSWORD: random(),
-  };
-  const parameters = Object.assign({}, ...definition.containers.map((container) => container.secretParameters)) as Record<string, string>;
-  return Object.fromEntries(
-    Object.entries(parameters)
-      .filter(([name]) => name !== 'DB_SECRET')
-      .map(([name, parameter]) => [name, values[parameter.split('/').pop()!]]),
-  );
-}
-
 /** Polls `check` until it returns something other than undefined; fails naming `what` after PATIENCE_MS. */
-async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, context: () => string): Promise<T> {
-  const deadline = Date.now() + PATIENCE_MS;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}:\n${context()}`);
-    await sleep(100);
-  }
+function waitPatiently<T>(what: string, check: () => T | undefined | Promise<T | undefined>, context: () => string): Promise<T> {
+  return waitFor(what, check, { patienceMs: PATIENCE_MS, context });
 }
 
 /** A figure for the test output, not an assertion. */
@@ -199,12 +176,12 @@ describeTask('faults in the generated ECS task', () => {
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
          AND (classid::bigint << 32) + objid::bigint = ${DEPLOY_LOCK_KEY} ORDER BY pid`,
     );
-    const pairs = rows.trim() ? rows.trim().split('\n').map((row) => row.split('|')) : [];
+    const pairs = rows ? rows.split('\n').map((row) => row.split('|')) : [];
     return { granted: pairs.filter(([, granted]) => granted === 't').map(([pid]) => pid), waiting: pairs.filter(([, granted]) => granted === 'f').map(([pid]) => pid) };
   }
 
   /** Tables in the database's public schema: what a migration left. */
-  const tables = async (database: Database) => (await simulation.postgres.query(database.name, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).trim();
+  const tables = (database: Database) => simulation.postgres.query(database.name, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
 
   /** A request to the task's nginx as the load balancer forwards a browser's HTTPS request (or from `from`). */
   function browserRequest(task: Task, path: string, extra: Partial<HttpRequest> = {}): Promise<HttpResponse> {
@@ -296,7 +273,7 @@ describeTask('faults in the generated ECS task', () => {
       const workers = Number(definition.containers[0].variables.WEB_CONCURRENCY);
       expect(workers).toBeGreaterThanOrEqual(2);
       // Every worker read the endpoint when its settings loaded, and failed.
-      await waitFor('each worker to fail to read the task IP', () => (linesWith(djangoLogs(), "Could not read the task's IP addresses").length >= workers ? true : undefined), djangoLogs);
+      await waitPatiently('each worker to fail to read the task IP', () => (linesWith(djangoLogs(), "Could not read the task's IP addresses").length >= workers ? true : undefined), djangoLogs);
       const failing = await task.healthCheck();
       expect(failing.status).toBe(400);
       expect(simulation.metadata.requests().some((line) => line.endsWith(' 500'))).toBe(true);
@@ -304,7 +281,7 @@ describeTask('faults in the generated ECS task', () => {
       await simulation.metadata.recover();
       // The load balancer's checks, one after another: each worker in turn comes to the IP on its own.
       let inARow = 0;
-      await waitFor(
+      await waitPatiently(
         'ten health checks in a row to answer 200',
         async () => {
           inARow = (await task.healthCheck()).status === 200 ? inARow + 1 : 0;
@@ -484,7 +461,7 @@ describeTask('faults in the generated ECS task', () => {
     const booted = () => linesWith(taskA.container(django).process.logs(), 'Booting worker with pid').length;
     const before = booted();
     await taskA.signal(django, 'SIGHUP');
-    await waitFor('new workers of A', () => (booted() >= before + workers ? true : undefined), () => taskA.container(django).process.logs());
+    await waitPatiently('new workers of A', () => (booted() >= before + workers ? true : undefined), () => taskA.container(django).process.logs());
     for (let request = 0; request < workers * 3; request++) {
       const again = await browserRequest(taskA, '/page/');
       expect({ status: again.status, removed: again.body.toString().includes(removedHashed!) }).toEqual({ status: 200, removed: true });

@@ -4,40 +4,20 @@
  * and the ECS metadata endpoint over the task's network. Every request below comes from the load balancer's side.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describeWith, PYTHON } from './support/programs.js';
-import { readStaticManifest } from './support/static-manifest.js';
+import { modificationTimes, readStaticManifest } from './support/static-manifest.js';
 import { Browser, csrfToken } from './support/task/browser.js';
 import type { TaskDefinition } from './support/task/manifest.js';
 import { header, type HttpResponse } from './support/task/network.js';
 import { EXISTING_PROJECT_SETS, OPTION_SETS, projectFor, RERUN_SET } from './support/task/option-sets.js';
 import type { Database } from './support/task/postgres.js';
-import { Simulation, type Deployment } from './support/task/simulation.js';
+import { secretsFor, Simulation, type Deployment } from './support/task/simulation.js';
 import type { Task } from './support/task/task.js';
 
 const describeTask = describeWith(['root', 'unshare', 'nginx', 'django', 'gunicorn', 'psycopg2', 'postgres']);
-
-const SUPERUSER = { DJANGO_SUPERUSER_USERNAME: 'admin', DJANGO_SUPERUSER_EMAIL: 'admin@example.com' };
-
-/** Values for the manifest's secrets, as `copilot secret init` would store them. */
-function secretsFor(definition: TaskDefinition): Record<string, string> {
-  const random = () => Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
-  // By SSM parameter: two names of one parameter (a team's SECRET_KEY reads DJANGO_SECRET_KEY's) get one value.
-  const values: Record<string, string> = { ...SUPERUSER, DJANGO_SECRET_KEY: random(), DJANGO_SUPERUSER_PASSWORD: random() };
-  // DB_SECRET is the database's own, handed over by simulation.startTask with the database it starts the task on.
-  const parameters = Object.entries(Object.assign({}, ...definition.containers.map((container) => container.secretParameters)) as Record<string, string>).filter(
-    ([name]) => name !== 'DB_SECRET',
-  );
-  return Object.fromEntries(
-    parameters.map(([name, parameter]) => {
-      const value = values[parameter.split('/').pop()!];
-      if (!value) throw new Error(`the test has no value for the manifest's secret ${name} (${parameter})`);
-      return [name, value];
-    }),
-  );
-}
 
 /**
  * No drain on stop (DRAIN_SECONDS 0, as the local compose run has it): these tests stop many tasks, and
@@ -65,12 +45,6 @@ function publicHost(deployment: Deployment): { scheme: 'http' | 'https'; host: s
 function djangoAdminCss(): Buffer {
   const djangoDir = execFileSync(PYTHON, ['-c', 'import django, os; print(os.path.dirname(django.__file__))'], { encoding: 'utf8' }).trim();
   return readFileSync(join(djangoDir, 'contrib/admin/static/admin/css/base.css'));
-}
-
-/** Every file under `folder` with its modification time: what a start wrote, or left alone. */
-function modificationTimes(folder: string): Record<string, number> {
-  const files = (readdirSync(folder, { recursive: true }) as string[]).sort();
-  return Object.fromEntries(files.filter((file) => statSync(join(folder, file)).isFile()).map((file) => [file, statSync(join(folder, file)).mtimeMs]));
 }
 
 /** The volume both Django and the load balancer's target container mount: the static files' way to nginx. */

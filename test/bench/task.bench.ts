@@ -1,5 +1,5 @@
 /**
- * How fast the generated task starts and serves (issue 6), in the task simulation (test/support/task/): printed,
+ * How fast the generated task starts and serves, in the task simulation (test/support/task/): printed,
  * never asserted. Each figure is a ratio against a baseline measured in the same run, medians over rounds.
  *
  * - Restart: time to healthy of a replaced task (same image, database and volume) against the first start of the

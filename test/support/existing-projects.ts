@@ -1,6 +1,6 @@
 /**
  * Django projects nobody here wrote, made the way teams make them: `django-admin startproject` (Debian's Django
- * 4.2), the field report's layout (apps/ holding manage.py, config/ and requirements.txt), a settings package, and
+ * 4.2), the apps/ layout (apps/ holding manage.py, config/ and requirements.txt), a settings package, and
  * the shapes of well-known public projects (SHAPES), each small but with the traits that broke their adoption.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,10 +15,10 @@ export function startproject(name: string, folder: string): void {
   execFileSync(PYTHON, ['-m', 'django', 'startproject', name, '.'], { cwd: folder });
 }
 
-/** The three layouts of the issue, each in a git repository with one commit. */
+/** Three layouts teams use, each in a git repository with one commit. */
 export const LAYOUTS: Record<string, (root: string) => void> = {
   startproject: (root) => startproject('mysite', root),
-  'field report (apps/)': (root) => {
+  'apps/ layout': (root) => {
     startproject('config', join(root, 'apps'));
     writeFileSync(join(root, 'apps/requirements.txt'), 'Django==4.2.11\n');
   },

@@ -101,7 +101,7 @@ export function readText(folder: string, path: string): string {
   return readFileSync(join(folder, path), 'utf8');
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export function readYaml(folder: string, path: string): any {
   return parse(readText(folder, path));
 }

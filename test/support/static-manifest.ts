@@ -1,9 +1,16 @@
 /**
  * The manifests collectstatic leaves on a static volume: one per version of the code, named by the fingerprint
- * of its static sources, `staticfiles.<fingerprint>.json` (templates/__django__/copilot_deploy/storage.py).
+ * of its static sources, `staticfiles.<fingerprint>.json` (templates/__django__/copilot_deploy/storage.py); and
+ * the volume's files with their modification times, to tell what a start wrote from what it left alone.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+
+/** Every file under `folder` (a static root, a volume) with its modification time. */
+export function modificationTimes(folder: string): Record<string, number> {
+  const files = (readdirSync(folder, { recursive: true }) as string[]).sort();
+  return Object.fromEntries(files.filter((file) => statSync(join(folder, file)).isFile()).map((file) => [file, statSync(join(folder, file)).mtimeMs]));
+}
 
 export const MANIFEST_NAME = /^staticfiles\.[0-9a-f]{16}\.json$/;
 

@@ -1,6 +1,7 @@
-// The ECS agent's task metadata endpoint (v4) for the task simulation, run inside the VPC network namespace
-// (metadata.ts starts it there; a Node process cannot enter a namespace itself, hence a separate script).
-// Usage: node metadata-server.mjs <address> <port>. Commands arrive on stdin, one JSON line each:
+// The ECS agent's task metadata endpoint (v4): for the task simulation, run inside the VPC network namespace
+// (metadata.ts starts it there; a Node process cannot enter a namespace itself, hence a separate script); for the
+// tests that run the project's processes on this machine, on 127.0.0.1.
+// Usage: node metadata-server.mjs <address> <port> (port 0: a free one, which "listening on" names). Commands arrive on stdin, one JSON line each:
 //   {"path": "/v4/<container id>", "body": {...}}  -> answered on GET <path>; acknowledged with "stored <path>".
 //   {"fail": <count>}  -> the next <count> requests (every request when <count> is -1) get a 500, as an endpoint
 //                         that is failing; {"fail": 0} ends that. Acknowledged with "failing <count>".
@@ -36,7 +37,7 @@ const server = createServer((request, response) => {
   response.writeHead(body ? 200 : 404, { 'Content-Type': 'application/json' });
   response.end(body ?? '{"error":"not found"}');
 });
-server.listen(Number(port), address, () => process.stdout.write(`listening on ${address}:${port}\n`));
+server.listen(Number(port), address, () => process.stdout.write(`listening on ${address}:${server.address().port}\n`));
 // The test process went away: so does the endpoint (closing the listener lets the process end).
 process.stdin.on('end', () => {
   server.close();

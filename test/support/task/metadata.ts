@@ -1,5 +1,6 @@
 /**
- * The ECS container metadata endpoint v4, as Fargate serves it at 169.254.170.2 inside the VPC: per container,
+ * The ECS container metadata endpoint v4, as Fargate serves it at 169.254.170.2 inside the VPC (or, for the tests that
+ * run the project's processes on this machine, on 127.0.0.1 at a free port): per container,
  * `${ECS_CONTAINER_METADATA_URI_V4}` answers the container's JSON and `/task` the task's (and the v3 URI the same
  * container JSON), in the documented shape
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4-fargate-examples.html).
@@ -29,13 +30,29 @@ export interface TaskMetadata {
 }
 
 export class MetadataEndpoint {
-  private constructor(private readonly server: ProcessGroup) {}
+  private constructor(
+    private readonly server: ProcessGroup,
+    /** Where the endpoint answers, e.g. `http://169.254.170.2`. */
+    readonly origin: string,
+  ) {}
 
   static async start(vpc: Vpc): Promise<MetadataEndpoint> {
     const [command, ...args] = vpc.enter([process.execPath, SERVER, METADATA_ADDRESS, '80']);
     const server = new ProcessGroup('metadata endpoint', command, args, process.env, 'pipe');
     await server.waitForOutput('listening on');
-    return new MetadataEndpoint(server);
+    return new MetadataEndpoint(server, `http://${METADATA_ADDRESS}`);
+  }
+
+  /** On 127.0.0.1 at a free port, for processes started on this machine; `teardown()` or `stop()` ends it. */
+  static async startOnLoopback(): Promise<MetadataEndpoint> {
+    const listening = /^listening on (127\.0\.0\.1:\d+)$/m;
+    const server = new ProcessGroup('metadata endpoint', process.execPath, [SERVER, '127.0.0.1', '0'], process.env, 'pipe');
+    await server.waitForOutput(listening);
+    return new MetadataEndpoint(server, `http://${listening.exec(server.logs())![1]}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.server.kill();
   }
 
   /** Requests the endpoint answered, e.g. `GET /v4/<id> 200`: proof that a container asked. */
@@ -47,14 +64,8 @@ export class MetadataEndpoint {
    * Makes the endpoint fail: the next `count` requests (every request until `recover()`, when omitted) get a 500,
    * as from an agent that is not ready or overloaded. Requests answered so: `requests()` lines ending in ` 500`.
    */
-  async fail(count = -1): Promise<void> {
-    const acknowledged = () => this.server.logs().split('\n').filter((line) => line === `failing ${count}`).length;
-    const before = acknowledged();
-    this.server.child.stdin?.write(`${JSON.stringify({ fail: count })}\n`);
-    for (let attempt = 0; acknowledged() === before; attempt++) {
-      if (attempt > 500) throw new Error(`the metadata endpoint did not acknowledge failing ${count}:\n${this.server.logs()}`);
-      await sleep(10);
-    }
+  fail(count = -1): Promise<void> {
+    return this.command({ fail: count }, `failing ${count}`);
   }
 
   /** Ends `fail()`: every request is answered again. */
@@ -62,9 +73,21 @@ export class MetadataEndpoint {
     return this.fail(0);
   }
 
-  private async store(path: string, body: unknown): Promise<void> {
-    this.server.child.stdin?.write(`${JSON.stringify({ path, body })}\n`);
-    await this.server.waitForOutput(`stored ${path}\n`);
+  /** Answers GET `path` with `body` as JSON from now on (in place of what it answered before); returns its URL. */
+  async serve(path: string, body: unknown): Promise<string> {
+    await this.command({ path, body }, `stored ${path}`);
+    return `${this.origin}${path}`;
+  }
+
+  /** Sends the server one command and waits for its acknowledgement, a line `reply` more than there was before. */
+  private async command(command: object, reply: string): Promise<void> {
+    const acknowledged = () => this.server.logs().split('\n').filter((line) => line === reply).length;
+    const before = acknowledged();
+    this.server.child.stdin?.write(`${JSON.stringify(command)}\n`);
+    for (let attempt = 0; acknowledged() === before; attempt++) {
+      if (attempt > 500) throw new Error(`the metadata endpoint did not acknowledge ${reply}:\n${this.server.logs()}`);
+      await sleep(10);
+    }
   }
 
   /** Publishes the documents of a task whose ENI has `address`, before its containers start. */
@@ -127,11 +150,10 @@ export class MetadataEndpoint {
     const uris: Record<string, string> = {};
     for (const document of documents) {
       const path = `/v4/${document.dockerId}`;
-      await this.store(path, document.body);
-      await this.store(`${path}/task`, task);
+      uris[document.name] = await this.serve(path, document.body);
+      await this.serve(`${path}/task`, task);
       // ECS_CONTAINER_METADATA_URI (v3) answers the same container document.
-      await this.store(`/v3/${document.dockerId}`, document.body);
-      uris[document.name] = `http://${METADATA_ADDRESS}${path}`;
+      await this.serve(`/v3/${document.dockerId}`, document.body);
     }
     return { taskId, taskArn, uris };
   }

@@ -45,10 +45,10 @@ export const RERUN_SET: OptionSet = {
   environment: 'staging',
 };
 
-/** The team's own projects of the existing-project issue, each deployed as the generator leaves it. */
+/** Teams' own projects, each deployed as the generator leaves it. */
 export const EXISTING_PROJECT_SETS: OptionSet[] = [
   'startproject',
-  'field report (apps/)',
+  'apps/ layout',
   'settings package',
   'own Docker setup (tutorial)',
   'settings chosen in code (cloud sample)',

@@ -1,5 +1,6 @@
 /**
- * The simulation's own scratch space and processes. The scratch space is a tmpfs (overlayfs refuses a layer
+ * The processes the tests run, and the simulation's own scratch space. `run` runs a program to its end and
+ * `waitFor` polls for what a running one does; both serve every test, in the simulation or not. The scratch space is a tmpfs (overlayfs refuses a layer
  * below another layer on the same filesystem, and the container roots overlay `/` itself), mounted on a fresh
  * temporary folder. Every long-running process is started in its own process group and recorded, so that
  * `teardown()` (afterAll, and process exit as a last resort) kills all of them and unmounts, even after a failure.
@@ -25,13 +26,13 @@ export interface RunResult {
 export function run(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(
       command,
       args,
-      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         // A program that could not start (ENOENT) or timed out has no stderr: the error says why.
@@ -67,13 +68,20 @@ export class ProcessGroup {
   private done = false;
   private failure = '';
 
-  constructor(readonly label: string, command: string, args: string[], env: NodeJS.ProcessEnv, stdin: 'pipe' | 'ignore' = 'ignore') {
+  constructor(
+    readonly label: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    stdin: 'pipe' | 'ignore' = 'ignore',
+    cwd?: string,
+  ) {
     logFolder ??= mkdtempSync(join(tmpdir(), 'task-simulation-logs-'));
     this.logFile = join(logFolder, `${++logCount}.log`);
     // Writable by the container's user, who reopens it as /dev/stdout; the folder stays private (0700).
     const output = openSync(this.logFile, 'a', 0o666);
     fchmodSync(output, 0o666);
-    this.child = spawn(command, args, { env, detached: true, stdio: [stdin, output, output] });
+    this.child = spawn(command, args, { cwd, env, detached: true, stdio: [stdin, output, output] });
     closeSync(output);
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
@@ -132,9 +140,9 @@ export class ProcessGroup {
     await within(this.exited, 5_000);
   }
 
-  /** ECS's stop: SIGTERM, then SIGKILL after the stop timeout; the rest of the group is killed either way. */
-  async stop(timeoutMs = 10_000): Promise<void> {
-    this.signal('SIGTERM');
+  /** ECS's stop: SIGTERM (or `signal`), then SIGKILL after the stop timeout; the rest of the group is killed either way. */
+  async stop(timeoutMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    this.signal(signal);
     await within(this.exited, timeoutMs);
     await this.kill();
   }
@@ -153,6 +161,25 @@ function killGroup(group: ProcessGroup) {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `check` every 100 ms until it returns something other than undefined, and returns that. After
+ * `patienceMs` (long enough for a slow machine; not a claim about what is awaited) it fails naming `what`, followed
+ * by what `context` tells (a process's output).
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  options: { patienceMs: number; context?: () => string },
+): Promise<T> {
+  const deadline = Date.now() + options.patienceMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}:\n${options.context?.() ?? ''}`);
+    await sleep(100);
+  }
+}
 
 /** Waits for `promise` at most `ms`; the timer is cleared, so nothing is left pending for Jest. */
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {

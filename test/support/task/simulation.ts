@@ -1,7 +1,7 @@
 /**
  * The task simulation's entry point: one VPC (namespaces, PostgreSQL, metadata endpoint) per test file, images
- * built from a generated project's Dockerfiles, tasks started from its service manifest. See CONTEXT.md
- * ("Testing against the real programs") for why each piece stands where it does.
+ * built from a generated project's Dockerfiles, tasks started from its service manifest. Each piece stands in for what Fargate gives a task: network
+ * namespaces for awsvpc, overlay roots for images, one shared folder for the EFS volume, PostgreSQL for Aurora.
  */
 import { chownSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -96,6 +96,31 @@ export class Simulation {
   teardown(): Promise<void> {
     return teardown();
   }
+}
+
+/**
+ * Values for the manifest's secrets, as `copilot secret init` would store them; DB_SECRET is the database's own,
+ * which `startTask` hands over with the database it starts the task on. By SSM parameter: two names of one parameter
+ * (a team's SECRET_KEY reads DJANGO_SECRET_KEY's) get one value.
+ */
+export function secretsFor(definition: TaskDefinition): Record<string, string> {
+  const random = () => randomBytes(48).toString('base64url');
+  const values: Record<string, string> = {
+    DJANGO_SUPERUSER_USERNAME: 'admin',
+    DJANGO_SUPERUSER_EMAIL: 'admin@example.com',
+    DJANGO_SECRET_KEY: random(),
+    DJANGO_SUPERUSER_PASSWORD: random(),
+  };
+  const parameters = Object.entries(Object.assign({}, ...definition.containers.map((container) => container.secretParameters)) as Record<string, string>).filter(
+    ([name]) => name !== 'DB_SECRET',
+  );
+  return Object.fromEntries(
+    parameters.map(([name, parameter]) => {
+      const value = values[parameter.split('/').pop()!];
+      if (!value) throw new Error(`the test has no value for the manifest's secret ${name} (${parameter})`);
+      return [name, value];
+    }),
+  );
 }
 
 /** Whether a container of the task declares `name` among its secrets. */
