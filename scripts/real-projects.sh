@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # real-projects.sh: extract a matrix of real, public Django projects, each at a pinned commit, into folders of
-# their own, for a session to prove by hand that the generator adopts existing projects (issue 11) without breaking
+# their own, for a session to prove by hand that the generator adopts existing projects without breaking
 # them. CI does not use it: CI runs small fixtures under test/support that reproduce each shape.
 #
 # Each project becomes <target>/<name>, a fresh git repository with one commit of the project as it was at that
@@ -19,15 +19,15 @@
 #        defaults: /work/.mirror and /tmp/real-projects; an existing <target>/<name> is replaced.
 set -euo pipefail
 
-# name | owner/repo | commit | subfolder (empty: the whole repository) | license | shape (issue 11 classes)
+# name | owner/repo | commit | subfolder (empty: the whole repository) | license | shape (the traits that broke adoption)
 PROJECTS=(
-  "django-on-docker|testdrivenio/django-on-docker|26be9cd5f891734425e4fe754d6340b92180b471||MIT|tutorial: own app/Dockerfile, entrypoint flush, nginx 80->web:8000, compose; DJANGO_ALLOWED_HOSTS split (3,4,5)"
-  "azure-quickstart|Azure-Samples/msdocs-python-django-webapp-quickstart|187e83cbe898721579fe22771354cacec99e39d8||MIT|cloud vendor sample: settings module chosen in manage.py/wsgi.py, whitenoise STATICFILES_STORAGE (1,2)"
-  "azure-postgres|Azure-Samples/msdocs-django-postgresql-sample-app|75e65b9b94896fe6dae94d0c707b731800d17929||MIT|cloud vendor sample: module chosen in code, STATICFILES_STORAGE in production.py, os.environ[...] (1,2,5)"
-  "djecommerce|justdjango/django-ecommerce|260952e75344a88a2b4af56a357ec457fa354542||GPL-3.0|shop: Django 2.2, decouple + committed .env, bootstrap .map missing (5,6,7)"
-  "djangox|wsvincent/djangox|56aa62e0e2e9d9070c2df23e3394de3850b9d294||MIT|starter: own root Dockerfile and docker-compose.yml (3,4)"
-  "styleguide|HackSoftware/Django-Styleguide-Example|a70ef43d7df03706c1211d4fcfd70b4b0120ba1e||MIT|starter: django-environ env(...), own docker-compose.yml (4,5)"
-  "locallibrary|mdn/django-locallibrary-tutorial|40adc43b5e1a9c63da7564a6436d495e36e04981||CC0-1.0|tutorial: Django 4.0, whitenoise STATICFILES_STORAGE, dj-database-url (1)"
+  "django-on-docker|testdrivenio/django-on-docker|26be9cd5f891734425e4fe754d6340b92180b471||MIT|tutorial: own app/Dockerfile, entrypoint flush, nginx 80->web:8000, compose; DJANGO_ALLOWED_HOSTS split"
+  "azure-quickstart|Azure-Samples/msdocs-python-django-webapp-quickstart|187e83cbe898721579fe22771354cacec99e39d8||MIT|cloud vendor sample: settings module chosen in manage.py/wsgi.py, whitenoise STATICFILES_STORAGE"
+  "azure-postgres|Azure-Samples/msdocs-django-postgresql-sample-app|75e65b9b94896fe6dae94d0c707b731800d17929||MIT|cloud vendor sample: module chosen in code, STATICFILES_STORAGE in production.py, os.environ[...]"
+  "djecommerce|justdjango/django-ecommerce|260952e75344a88a2b4af56a357ec457fa354542||GPL-3.0|shop: Django 2.2, decouple + committed .env, bootstrap .map missing"
+  "djangox|wsvincent/djangox|56aa62e0e2e9d9070c2df23e3394de3850b9d294||MIT|starter: own root Dockerfile and docker-compose.yml"
+  "styleguide|HackSoftware/Django-Styleguide-Example|a70ef43d7df03706c1211d4fcfd70b4b0120ba1e||MIT|starter: django-environ env(...), own docker-compose.yml"
+  "locallibrary|mdn/django-locallibrary-tutorial|40adc43b5e1a9c63da7564a6436d495e36e04981||CC0-1.0|tutorial: Django 4.0, whitenoise STATICFILES_STORAGE, dj-database-url"
 )
 
 mirrors=${1:-/work/.mirror}

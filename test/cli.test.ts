@@ -247,7 +247,8 @@ describe('copilot-django env takes its own flags', () => {
       const result = await runCli(args, project);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`copilot-django: ${message}`);
-      expect(result.stderr).not.toMatch(/--branches|\u001b/);
+      expect(result.stderr).not.toMatch('--branches');
+      expect(result.stderr).not.toContain('\u001b');
     }
     expect(stored(project).branches).toBe('develop:dev');
   });

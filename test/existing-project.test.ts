@@ -1,6 +1,6 @@
 /**
  * Teams run the generator in a repo that already holds their Django app. Three projects nobody here wrote: one from
- * `django-admin startproject` (Debian's Django 4.2), the field report's layout (apps/ with manage.py, config/ and
+ * `django-admin startproject` (Debian's Django 4.2), the apps/ layout (apps/ with manage.py, config/ and
  * requirements.txt), and a settings package (settings/base.py, settings/production.py). The generator fits around
  * them: their files stay byte for byte, except the lines it appends to their requirements.
  */
@@ -9,17 +9,21 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addRequirements, missingRequirements } from '../generators/shared/requirements.js';
 import { chooseSettings, chooseWsgi, detectProject, djangoRelease, findManagePyFolders, pythonImageFor } from '../generators/shared/detect.js';
+import { pythonImage, VERSIONS } from '../generators/shared/versions.js';
 import { describeWith, PYTHON } from './support/programs.js';
 import { listFiles, readText, readYaml, runApp, runCli, snapshot, temporaryFolder } from './support/generate.js';
 import { git, LAYOUTS, startproject, userRepository } from './support/existing-projects.js';
 import { cloudEnvironment } from './support/task-environment.js';
 
+const GUNICORN = VERSIONS.gunicorn.requirement;
+const PSYCOPG = VERSIONS.psycopg.requirement;
+
 const FLAGS = { app: 'demo', domain: 'example.com', branches: 'develop:dev,main:prod', spot: true, repository: 'https://github.com/example/demo' };
 
 const EXPECTED = {
   startproject: { dir: '.', settings: 'mysite.settings', wsgi: 'mysite.wsgi:application', requirements: undefined, added: [] as string[] },
-  'field report (apps/)': { dir: 'apps', settings: 'config.settings', wsgi: 'config.wsgi:application', requirements: 'requirements.txt', added: ['gunicorn>=23,<24', 'psycopg[binary]>=3.2,<4'] },
-  'settings package': { dir: '.', settings: 'shop.settings.production', wsgi: 'shop.wsgi:application', requirements: 'requirements/production.txt', added: ['psycopg[binary]>=3.2,<4'] },
+  'apps/ layout': { dir: 'apps', settings: 'config.settings', wsgi: 'config.wsgi:application', requirements: 'requirements.txt', added: [GUNICORN, PSYCOPG] },
+  'settings package': { dir: '.', settings: 'shop.settings.production', wsgi: 'shop.wsgi:application', requirements: 'requirements/production.txt', added: [PSYCOPG] },
 };
 
 describeWith(['django'])('an existing Django project', () => {
@@ -229,18 +233,22 @@ describe('a project adopted by an earlier version (no "separateFiles" in .yo-rc.
 });
 
 describe('the Python image fits the Django release', () => {
+  /** The image versions.ts gives a Django release of its table. */
+  const imageOf = (django: string) => pythonImage(VERSIONS.python.byDjango.find(([release]) => release === django)![1]);
+  const NEWEST = VERSIONS.python.byDjango[VERSIONS.python.byDjango.length - 1][0];
   test.each([
-    ['Django==3.2.25\n', '3.2', 'python:3.10-slim-bookworm'],
-    ['Django>=4.2,<5.0\n', '4.2', 'python:3.12-slim-bookworm'],
-    ['django<3\n', '2.2', 'python:3.9-slim-bookworm'],
-    ['Django==2.2.14\npython-decouple\n', '2.2', 'python:3.9-slim-bookworm'],
-    ['Django~=4.1.0\n', '4.1', 'python:3.11-slim-bookworm'],
-    ['Django~=4.0\n', '4.2', 'python:3.12-slim-bookworm'],
-    ['Django<4.2.5\n', '4.2', 'python:3.12-slim-bookworm'],
-    ['Django==3.1.*\n', '3.1', 'python:3.9-slim-bookworm'],
-    ['Django>=3.2\n', '5.2', 'python:3.12-slim-bookworm'],
-    ['Django==6.0.1\n', '6.0', 'python:3.12-slim-bookworm'],
-    ['Django\nwhitenoise\n', undefined, 'python:3.12-slim-bookworm'],
+    ['Django==3.2.25\n', '3.2', imageOf('3.2')],
+    ['Django>=4.2,<5.0\n', '4.2', imageOf('4.2')],
+    ['django<3\n', '2.2', imageOf('2.2')],
+    ['Django==2.2.14\npython-decouple\n', '2.2', imageOf('2.2')],
+    ['Django~=4.1.0\n', '4.1', imageOf('4.1')],
+    ['Django~=4.0\n', '4.2', imageOf('4.2')],
+    ['Django<4.2.5\n', '4.2', imageOf('4.2')],
+    ['Django==3.1.*\n', '3.1', imageOf('3.1')],
+    // Newer than the table: the newest release it knows, and that release's image.
+    ['Django>=3.2\n', NEWEST, imageOf(NEWEST)],
+    ['Django==6.0.1\n', '6.0', imageOf(NEWEST)],
+    ['Django\nwhitenoise\n', undefined, imageOf(NEWEST)],
   ])('%j → Django %s → %s', (requirements, release, image) => {
     expect(djangoRelease(requirements)).toBe(release);
     expect(pythonImageFor(release)).toBe(image);
@@ -257,18 +265,18 @@ describe('the Python image fits the Django release', () => {
 describe('requirements', () => {
   test('only what is missing, appended; pins and order kept', () => {
     const theirs = 'Django==4.2.11\npsycopg2==2.9.9  # pinned by ops\n';
-    expect(missingRequirements(theirs, '4.2')).toEqual(['gunicorn>=23,<24']);
-    expect(addRequirements(theirs, 'txt', ['gunicorn>=23,<24'])).toBe(`${theirs}# Added by generator-copilot-django: the ECS task runs gunicorn and talks to PostgreSQL.\ngunicorn>=23,<24\n`);
+    expect(missingRequirements(theirs, '4.2')).toEqual([GUNICORN]);
+    expect(addRequirements(theirs, 'txt', [GUNICORN])).toBe(`${theirs}# Added by generator-copilot-django: the ECS task runs gunicorn and talks to PostgreSQL.\n${GUNICORN}\n`);
   });
 
   test('Django older than 4.2 gets psycopg2, which it supports', () => {
-    expect(missingRequirements('Django==3.2.25\ngunicorn\n', '3.2')).toEqual(['psycopg2-binary>=2.9,<3']);
+    expect(missingRequirements('Django==3.2.25\ngunicorn\n', '3.2')).toEqual([VERSIONS.psycopg2.requirement]);
   });
 
   test('pyproject.toml: added inside [project] dependencies, the rest untouched', () => {
     const pyproject = '[project]\nname = "shop"\ndependencies = [\n    "Django>=5.0",\n    "celery",\n]\n\n[tool.ruff]\nline-length = 100\n';
-    const added = addRequirements(pyproject, 'pyproject', ['gunicorn>=23,<24']);
-    expect(added).toBe('[project]\nname = "shop"\ndependencies = [\n    "Django>=5.0",\n    "celery",\n    # Added by generator-copilot-django: the ECS task runs gunicorn and talks to PostgreSQL.\n    "gunicorn>=23,<24",\n]\n\n[tool.ruff]\nline-length = 100\n');
-    expect(addRequirements('[project]\ndependencies = ["Django>=5.0"]\n', 'pyproject', ['gunicorn>=23,<24'])).toBe('[project]\ndependencies = ["Django>=5.0", "gunicorn>=23,<24"]\n');
+    const added = addRequirements(pyproject, 'pyproject', [GUNICORN]);
+    expect(added).toBe(`[project]\nname = "shop"\ndependencies = [\n    "Django>=5.0",\n    "celery",\n    # Added by generator-copilot-django: the ECS task runs gunicorn and talks to PostgreSQL.\n    "${GUNICORN}",\n]\n\n[tool.ruff]\nline-length = 100\n`);
+    expect(addRequirements('[project]\ndependencies = ["Django>=5.0"]\n', 'pyproject', [GUNICORN])).toBe(`[project]\ndependencies = ["Django>=5.0", "${GUNICORN}"]\n`);
   });
 });

@@ -55,12 +55,16 @@ describe('the tarball', () => {
     const templates = listFiles(join(ROOT, 'templates')).map((file) => `templates/${file}`);
     expect(templates.length).toBeGreaterThan(30);
     expect(files).toEqual(expect.arrayContaining(templates));
+    // The templates of every release, which re-runs render what that release wrote from (released.ts).
+    const released = listFiles(join(ROOT, 'released')).map((file) => `released/${file}`);
+    expect(released).toContain('released/0.1.0/commit');
+    expect(files).toEqual(expect.arrayContaining(released));
   });
 
   test('holds no tests, no TypeScript sources, no build scripts and no node_modules', () => {
     expect(files.filter((file) => /^(test|scripts|node_modules|\.ci)\//.test(file) || file.includes('/node_modules/'))).toEqual([]);
     expect(files.filter((file) => file.endsWith('.ts'))).toEqual([]);
-    expect(files.filter((file) => !/^(package\.json|LICENSE|README\.md|CHANGELOG\.md|dist\/.*|templates\/.*|generators\/(app|env)\/index\.js)$/.test(file))).toEqual([]);
+    expect(files.filter((file) => !/^(package\.json|LICENSE|README\.md|CHANGELOG\.md|dist\/.*|templates\/.*|released\/.*|generators\/(app|env)\/index\.js)$/.test(file))).toEqual([]);
   });
 
   test("is the file README.md's install commands name", () => {

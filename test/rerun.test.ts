@@ -145,6 +145,22 @@ describe('a value both the user and the generator changed', () => {
     expect(manifest.environments.prod.count).toEqual(spotCount(2, 1));
   });
 
+  test('in git: the diff moves prod to Spot and leaves the user\'s dev count as committed', async () => {
+    const cwd = await projectWithDevCount();
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'generated, dev count set to 3');
+    expect((await runCli(['--yes', '--spot'], cwd)).code).toBe(0);
+    const diff = git('diff', '-U0', '--', 'copilot/django/manifest.yml');
+    const changed = diff.split('\n').filter((line) => /^[-+] /.test(line));
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.join('\n')).not.toMatch(/count: 3/);
+    expect(readYaml(cwd, 'copilot/django/manifest.yml').environments).toMatchObject({ dev: { count: 3 }, prod: { count: spotCount(2, 1) } });
+    // Besides the manifest, only the guide (which describes Spot) and the record change.
+    expect(git('diff', '--name-only').trim().split('\n')).toEqual(['.yo-rc.json', 'copilot/README.md', 'copilot/django/manifest.yml']);
+  });
+
   test('--force takes the generator\'s value', async () => {
     const cwd = await projectWithDevCount();
     await runApp({ yes: true, spot: true, force: true }, { cwd });
@@ -175,7 +191,7 @@ describe('switching to Spot', () => {
   async function projectWithServiceConnect(): Promise<string> {
     const cwd = await generateProject({ ...DEMO_FLAGS, spot: false });
     const path = join(cwd, 'copilot/django/manifest.yml');
-    writeFileSync(path, readText(cwd, 'copilot/django/manifest.yml').replace(/^  connect: false$/m, '  connect: true'));
+    writeFileSync(path, readText(cwd, 'copilot/django/manifest.yml').replace(/^ {2}connect: false$/m, '  connect: true'));
     return cwd;
   }
 
@@ -207,7 +223,7 @@ describe('switching to Spot', () => {
     await runApp({ yes: true, spot: true }, { cwd });
     const manifestPath = join(cwd, 'copilot/django/manifest.yml');
     const text = readText(cwd, 'copilot/django/manifest.yml');
-    const devBlock = /(  dev:\n(?:    #.*\n)*    count:\n(?: {6}.*\n)+)(    #.*\n)*    network:\n      connect: false\n/;
+    const devBlock = /( {2}dev:\n(?: {4}#.*\n)* {4}count:\n(?: {6}.*\n)+)( {4}#.*\n)* {4}network:\n {6}connect: false\n/;
     expect(text).toMatch(devBlock);
     writeFileSync(manifestPath, text.replace(devBlock, '$1'));
     await runApp({ yes: true }, { cwd });
@@ -225,7 +241,7 @@ describe('switching to Spot', () => {
     expect(direct.stdout + direct.stderr).toMatch(/Moving the deployed environment\(s\) dev, prod to Fargate Spot: Service Connect is off .* one deploy does it/);
     expect(direct.stdout + direct.stderr).not.toMatch(/delete the `network: connect: false` override/);
     const path = join(cwd, 'copilot/django/manifest.yml');
-    writeFileSync(path, readText(cwd, 'copilot/django/manifest.yml').replace(/^  connect: false$/m, '  connect: true'));
+    writeFileSync(path, readText(cwd, 'copilot/django/manifest.yml').replace(/^ {2}connect: false$/m, '  connect: true'));
     const result = await runCli(['--yes', '--no-spot'], cwd);
     expect(result.code).toBe(0);
     const output = result.stdout + result.stderr;

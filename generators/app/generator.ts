@@ -11,8 +11,7 @@ import { parse } from 'yaml';
 import Generator from 'yeoman-generator';
 import { AnswersError, booleanFlag, parseBoolean, promptValidator, readStoredAnswers, readStoredState, repairedStoredAnswers, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
 import { flagOf, questions, type Answers, type DefaultsContext, type QuestionName } from '../shared/questions.js';
-import { checkWsgi, chooseSettings, chooseWsgi, detectProject, findManagePyFolders, moduleFile, OLDEST_DJANGO, settingsSources, tooOldDjango, type ExistingProject, type SettingsChoice } from '../shared/detect.js';
-import { findEnvironmentReads } from '../shared/settings-environment.js';
+import { chooseSettings, chooseWsgi, findManagePyFolders, resolveProject, type ExistingProject, type SettingsChoice } from '../shared/detect.js';
 import { addRequirements, missingRequirements, requirementsWithIncludes } from '../shared/requirements.js';
 import { describeConflict, type YamlConflict } from '../shared/merge.js';
 import { compareVersions, contentHash, readRecord, reconcile, removal, type FileAction, type RunRecord, type Written } from '../shared/reconcile.js';
@@ -20,10 +19,9 @@ import { UNRECORDED_VERSION } from '../shared/released.js';
 import { packageVersion } from '../shared/paths.js';
 import { renderProject, type RenderedFile } from '../shared/render.js';
 import { templatesRoot } from '../shared/paths.js';
-import { NO_STATE, environmentNames, planSpotSwitch, removedEnvironments, type RunState } from '../shared/rerun.js';
-import { nextSteps, rerunSteps, spotSwitchedDirectly, spotSwitchSteps, workloadDatabaseNote } from '../shared/messages.js';
+import { NO_STATE, environmentNames, planSpotSwitch, removedEnvironments, renameRefusal, type RunState } from '../shared/rerun.js';
+import { manifestEnvironmentNames, runReport } from '../shared/report.js';
 import { planContext } from '../shared/plan.js';
-import { rerunChanges } from '../shared/runbook.js';
 import { findWorkloadDatabase } from '../shared/database.js';
 import { PATCH_FILE, overrideTargets, updatePatchFile } from '../shared/overrides.js';
 import { withoutCredentials } from '../shared/repository.js';
@@ -264,44 +262,10 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     if (links.length > 0) throw new AnswersError(leavingLinksMessage(links));
   }
 
-  /**
-   * Whether the team's own Django project is deployed (decided by the first run, kept by re-runs), and which one:
-   * the settings module and WSGI application must be in the repository, the Django release one the settings support.
-   */
+  /** Whether the team's own Django project is deployed, and which one (detect.ts resolveProject); refuses what cannot be. */
   private _detectProject(): boolean {
-    const { djangoDir, settings, wsgi } = this.answers;
-    const found = detectProject(this.destinationRoot(), djangoDir);
-    // The mode the first run chose, kept even when a stored answer was broken by hand since.
-    const existing = this.storedState ? this.storedState.existingProject : found !== undefined;
-    if (existing && !found) {
-      throw new AnswersError(`--django-dir ${JSON.stringify(djangoDir)} is refused: it must be the folder holding the project's manage.py, and ${djangoDir}/manage.py is missing.`);
-    }
-    const elsewhere = findManagePyFolders(this.destinationRoot()).filter((folder) => folder !== djangoDir);
-    if (!existing && !this.storedState && elsewhere.length > 0) {
-      throw new AnswersError(`--django-dir ${JSON.stringify(djangoDir)} is refused: it must be the folder holding manage.py (found: ${elsewhere.join(', ')}).`);
-    }
-    if (!existing || !found) {
-      for (const [flag, value] of [['settings', settings], ['wsgi', wsgi]] as const) {
-        if (value !== '') throw new AnswersError(`--${flag} ${JSON.stringify(value)} is refused: it names a module of an existing Django project, and this run writes a new one in ${djangoDir}/.`);
-      }
-      return existing;
-    }
-    const projectDir = this.destinationPath(djangoDir);
-    const within = (module: string) => `${djangoDir === '.' ? '' : `${djangoDir}/`}${module.split('.').join('/')}`;
-    if (settings === '') throw new AnswersError(`--settings is needed: ${chooseSettings(projectDir).doubt ?? 'no settings module was chosen'}. Pass --settings.`);
-    if (!moduleFile(projectDir, settings)) {
-      throw new AnswersError(`--settings ${JSON.stringify(settings)} is refused: it must be a settings module the repository holds, and neither ${within(settings)}.py nor ${within(settings)}/__init__.py exists.`);
-    }
-    if (wsgi === '') throw new AnswersError(`--wsgi is needed: ${chooseWsgi(projectDir, settings).doubt ?? 'no WSGI application was chosen'}. Pass --wsgi.`);
-    const wsgiProblem = checkWsgi(projectDir, wsgi);
-    if (wsgiProblem) throw new AnswersError(`--wsgi ${JSON.stringify(wsgi)} is refused: it must name a WSGI application the repository defines, and ${wsgiProblem}.`);
-    if (tooOldDjango(found.djangoVersion)) {
-      throw new AnswersError(
-        `Django ${found.djangoVersion} (${djangoDir === '.' ? '' : `${djangoDir}/`}${found.requirements?.file}) is refused: the deployment settings need Django ${OLDEST_DJANGO} or newer. Upgrade Django first.`,
-      );
-    }
-    const environmentReads = findEnvironmentReads(settingsSources(this.destinationRoot(), projectDir, settings));
-    this.project = { ...found, baseSettingsModule: settings, wsgiApplication: wsgi, environmentReads };
+    const { existing, project } = resolveProject(this.destinationRoot(), this.answers, this.storedState?.existingProject);
+    this.project = project;
     return existing;
   }
 
@@ -329,165 +293,47 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     else this.config.delete('environmentDatabase');
   }
 
+  /** What the run did and what comes next, composed by report.ts from what this run found and did. */
   end(): void {
-    if (this.droppedCredentials.size > 0) {
-      const fromOrigin = this.droppedCredentials.has('git remote origin');
-      this.log(
-        `The repository URL from ${[...this.droppedCredentials].join(' and ')} held credentials (a user, password or token before "@"): ` +
-          `dropped, neither stored nor printed; .yo-rc.json and the pipelines keep ${this.answers.repository || 'no URL'}.` +
-          (fromOrigin ? ` git still keeps them in .git/config: git remote set-url origin ${this.answers.repository} and a credential helper move them out.` : ''),
-      );
-    }
-    if (this.project && this.state.existingProject && !this.previous) {
-      const { dir, baseSettingsModule, wsgiApplication, requirements } = this.project;
-      const prefix = dir === '.' ? '' : `${dir}/`;
-      this.log(
-        `Deploying your Django project in ${dir === '.' ? 'the repository root' : `${dir}/`}: settings ${baseSettingsModule} ` +
-          `(imported by ${prefix}copilot_deploy/settings.py), WSGI ${wsgiApplication}, ` +
-          `requirements ${requirements ? `${prefix}${requirements.file}` : `none (wrote ${prefix}requirements.txt)`}. Deployment notes: copilot/README.md.`,
-      );
-    }
-    if (this.state.separateFiles && !this.previous) this.log(this._separateFilesNote());
-    if (this.state.existingProject && !this.state.separateFiles) {
-      // Adopted by an earlier version, which wrote beside the team's files and kept theirs where the names met.
-      const { djangoDockerfile, service } = planContext(this.answers, this.state, this.project);
-      if (!this._readIfExists(djangoDockerfile)?.includes('DJANGO_SETTINGS_MODULE=copilot_deploy.settings')) {
-        this.log(
-          `copilot/${service}/manifest.yml builds ${djangoDockerfile}, which is not the generated one: an earlier version of this generator ` +
-            `kept your file there. Rename your Dockerfile (and your entrypoint.sh, nginx/ if you have them) and run again: the generated ones are written in their place.`,
-        );
-      }
-    }
-    for (const line of this._settingsEnvironmentNotes()) this.log(line);
-    if (this.answers.domain === '' && !this.previous) {
-      this.log(
-        'Without --domain the load balancer speaks plain HTTP: admin passwords and session cookies travel unencrypted, and ' +
-          `the deployment settings silence the four HTTPS checks of check --deploy (${this._guide()}, "HTTPS"). Run again with --domain to add HTTPS.`,
-      );
-    }
-    if (this.updated.length > 0) this.log(`Updated, as you had left them since the last run: ${this.updated.join(', ')}.`);
-    if (this.merged.length > 0) this.log(`Brought the generator's changes into your edited ${this.merged.join(', ')}; your edits stay.`);
-    if (this.addedRequirements.length > 0) this.log(`Added to your requirements: ${this.addedRequirements.join(', ')}.`);
-    if (this.keptConflicts.length > 0) {
-      this.log(
-        `Kept your version of ${this.keptConflicts.join(', ')}: you changed them and the generator has changes for them too. ` +
-          'Run again in a terminal without --yes to compare and choose, or with --force to take the generated version.',
-      );
-    }
-    if (this.writtenOverrides.length > 0) {
-      this.log(`Copilot's Lambda functions move to a runtime AWS accepts in ${this.writtenOverrides.join(' and ')} (derived from the manifests; ${this._guide()} says why).`);
-    }
-    for (const notice of this.overrideNotices) this.log(notice);
-    if (this.keptYamlConflicts.length > 0) {
-      this.log(
-        `Kept your values where you and the generator both changed them since the last run (run with --force to take the generator's, ` +
-          `or at a terminal without --yes to choose one by one):\n${this.keptYamlConflicts.map((conflict) => `  ${conflict.file}: ${describeConflict(conflict)}`).join('\n')}`,
-      );
-    }
-    // The capacity provider moves only where the merged manifest took the generator's count.
-    const countKept = new Set(
-      this.keptYamlConflicts
-        .filter((conflict) => conflict.file === `copilot/${this.answers.service}/manifest.yml`)
-        .map((conflict) => /^environments\.([^.]+)\.count(\.|$)/.exec(conflict.path)?.[1])
-        .filter((name): name is string => name !== undefined),
-    );
-    const moving = (names: string[]) => names.filter((name) => !countKept.has(name));
-    if (moving(this.switchingNow).length > 0) this.log(spotSwitchSteps(this.answers, moving(this.switchingNow)));
-    if (moving(this.switchedDirectly).length > 0) this.log(spotSwitchedDirectly(this.answers, moving(this.switchedDirectly)));
-    if (countKept.size > 0 && this.switchingNow.length + this.switchedDirectly.length > 0) {
-      this.log(`${[...countKept].join(', ')} keep${countKept.size > 1 ? '' : 's'} the count you set, so ${countKept.size > 1 ? 'they stay' : 'it stays'} where ${countKept.size > 1 ? 'they run' : 'it runs'} now: set environments.<env>.count as the generator writes it to move.`);
-    }
-    if (this.removed.length > 0) {
-      this.log(`Removed the environment(s) ${this.removed.join(', ')}: deleted ${this.deleted.join(', ') || 'no file'} and their overrides in copilot/${this.answers.service}/manifest.yml.`);
-    }
-    if (this.workloadDatabase) this.log(workloadDatabaseNote(this.answers, this.workloadDatabase, this._guide()));
     const context = planContext(this.answers, this.state, this.project);
-    if (!this.previous) this.log(nextSteps(context));
-    else {
-      const steps = rerunSteps(context, rerunChanges(planContext(this.previous.answers, this.previous.state, this.project), context));
-      if (steps) this.log(steps);
-    }
-  }
-
-  /**
-   * What the manifest gives the variables the team's settings read (first run), and, on every run, those still
-   * without a value in the manifest: the settings would fail to load in the task without them.
-   */
-  private _settingsEnvironmentNotes(): string[] {
-    if (!this.state.existingProject) return [];
-    const { settingsEnvironment: environment, service } = planContext(this.answers, this.state, this.project);
-    const notes: string[] = [];
-    if (!this.previous && environment.variables.length + environment.secrets.length > 0) {
-      const secrets = environment.secrets.map(({ name, parameter }) => (name === parameter ? name : `${name} (from the ${parameter} secret)`));
-      notes.push(
-        `Your settings read environment variables; copilot/${service}/manifest.yml sets ` +
-          [
-            environment.variables.length > 0 ? `the variable${environment.variables.length > 1 ? 's' : ''} ${environment.variables.map(({ name, value }) => `${name}=${value}`).join(', ')}` : '',
-            secrets.length > 0 ? `the secret${secrets.length > 1 ? 's' : ''} ${secrets.join(', ')}` : '',
-          ]
-            .filter(Boolean)
-            .join(' and ') +
-          '.',
-      );
-    }
-    const manifest = (parse(this._readIfExists(`copilot/${service}/manifest.yml`) ?? '') as Manifest | null) ?? {};
-    const set = new Set<string>();
-    for (const scope of [manifest, ...Object.values((manifest.environments as Record<string, Manifest> | undefined) ?? {})]) {
-      for (const key of ['variables', 'secrets']) Object.keys(((scope ?? {}) as Record<string, Record<string, unknown> | undefined>)[key] ?? {}).forEach((name) => set.add(name));
-    }
-    const missing = environment.undecided.filter(({ name }) => !set.has(name));
-    if (missing.length > 0) {
-      notes.push(
-        `Your settings need ${missing.map(({ name, file, line }) => `${name} (${file}:${line})`).join(', ')} without a default, and the run cannot tell ` +
-          `their values: set each under variables: or secrets: in copilot/${service}/manifest.yml before deploying, or the task fails to start.`,
-      );
-    }
-    return notes;
-  }
-
-  /** The deployment guide's path, for messages that point into it (guide.ts). */
-  private _guide(): string {
-    return planContext(this.answers, this.state, this.project).guide;
-  }
-
-  /**
-   * The application's name and domain are fixed in AWS by `copilot app init`: a re-run that changes either would write
-   * manifests for an application that does not exist. It is refused unless --confirm-rename says the user is moving.
-   */
-  private _refuseUnconfirmedRename(): void {
-    const previous = this.previous?.answers;
-    if (!previous || this.options['confirm-rename']) return;
-    const changes = [
-      previous.app !== this.answers.app ? `--app ${JSON.stringify(this.answers.app)} changes the application from ${JSON.stringify(previous.app)}` : '',
-      previous.domain !== this.answers.domain
-        ? `--domain ${JSON.stringify(this.answers.domain)} changes the domain from ${JSON.stringify(previous.domain)}`
-        : '',
-    ].filter(Boolean);
-    if (changes.length === 0) return;
-    throw new AnswersError(
-      `${changes.join(', and ')}. Copilot fixed both when the application was created (copilot app init): its environments, ` +
-        'services, pipelines, ECR repositories and DNS names belong to that application, and the manifests would then name one ' +
-        'that does not exist in AWS. Moving means creating the new application (copilot app init <name> --domain <domain>), ' +
-        'deploying every environment and service into it, switching DNS, then copilot app delete of the old one. ' +
-        'Pass --confirm-rename to write the files for the new one.',
-    );
-  }
-
-  /** Where the deployment's files went, and which files of the team's they leave alone. */
-  private _separateFilesNote(): string {
-    const context = planContext(this.answers, this.state, this.project);
-    const theirs = [
+    const manifest = (parse(this._readIfExists(`copilot/${this.answers.service}/manifest.yml`) ?? '') as Manifest | null) ?? {};
+    const teamFiles = [
       `${context.djangoPrefix}Dockerfile`,
       `${context.djangoPrefix}entrypoint.sh`,
       `${context.djangoPrefix}.dockerignore`,
       'nginx/',
       ...['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'],
     ].filter((path) => existsSync(this.destinationPath(path)));
-    return (
-      `The deployment builds ${context.deployPrefix}Dockerfile (with its entrypoint.sh, gunicorn.conf.py and Dockerfile.dockerignore) and ` +
-      `${context.nginxDir}/; ${context.composeFile} runs the same task locally.` +
-      (theirs.length > 0 ? ` Your ${theirs.join(', ')} stay as they are, unused by the deployment.` : '')
-    );
+    const lines = runReport({
+      answers: this.answers,
+      state: this.state,
+      project: this.project,
+      context,
+      previousContext: this.previous && planContext(this.previous.answers, this.previous.state, this.project),
+      droppedCredentials: [...this.droppedCredentials],
+      teamFiles,
+      builtDockerfileIsGenerated: this._readIfExists(context.djangoDockerfile)?.includes('DJANGO_SETTINGS_MODULE=copilot_deploy.settings') ?? false,
+      manifestEnvironment: manifestEnvironmentNames(manifest),
+      updated: this.updated,
+      merged: this.merged,
+      addedRequirements: this.addedRequirements,
+      keptConflicts: this.keptConflicts,
+      writtenOverrides: this.writtenOverrides,
+      overrideNotices: this.overrideNotices,
+      keptYamlConflicts: this.keptYamlConflicts,
+      switchingNow: this.switchingNow,
+      switchedDirectly: this.switchedDirectly,
+      removed: this.removed,
+      deleted: this.deleted,
+      workloadDatabase: this.workloadDatabase,
+    });
+    for (const line of lines) this.log(line);
+  }
+
+  /** A re-run that changes what `copilot app init` fixed is refused unless --confirm-rename (rerun.ts renameRefusal). */
+  private _refuseUnconfirmedRename(): void {
+    const refusal = this.options['confirm-rename'] ? undefined : renameRefusal(this.previous?.answers, this.answers);
+    if (refusal) throw new AnswersError(refusal);
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * `--branches develop:dev,main:prod`: which branch deploys to which environment, one pipeline each (trap 6).
+ * `--branches develop:dev,main:prod`: which branch deploys to which environment, one pipeline each.
  */
 import { copilotName, gitBranchName } from './rules.js';
 

@@ -5,7 +5,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { requirementsWithIncludes } from './requirements.js';
-import type { EnvironmentRead } from './settings-environment.js';
+import { findEnvironmentReads, type EnvironmentRead } from './settings-environment.js';
+import { AnswersError } from './answers.js';
+import type { Answers } from './questions.js';
+import { pythonImage, VERSIONS, type DjangoPython } from './versions.js';
 
 export interface ExistingProject {
   /** Folder holding manage.py, relative to the repository root ('.' for the root). */
@@ -208,19 +211,8 @@ export function settingsSources(root: string, projectDir: string, module: string
   return [...seen].map(([file, text]) => ({ file: relative(root, file).split(sep).join('/'), text }));
 }
 
-/** Django releases, oldest first, with the newest Python each supports that the slim bookworm images carry. */
-export const DJANGO_PYTHON: ReadonlyArray<readonly [django: string, python: string]> = [
-  ['2.2', '3.9'],
-  ['3.0', '3.9'],
-  ['3.1', '3.9'],
-  ['3.2', '3.10'],
-  ['4.0', '3.10'],
-  ['4.1', '3.11'],
-  ['4.2', '3.12'],
-  ['5.0', '3.12'],
-  ['5.1', '3.12'],
-  ['5.2', '3.12'],
-];
+/** Django releases, oldest first, with the Python each runs on (versions.ts). */
+export const DJANGO_PYTHON: ReadonlyArray<DjangoPython> = VERSIONS.python.byDjango;
 /** The oldest Django the deployment settings run on. */
 export const OLDEST_DJANGO = DJANGO_PYTHON[0][0];
 
@@ -260,12 +252,12 @@ export function djangoRelease(requirements: string): string | undefined {
   return allowed.pop() ?? exact;
 }
 
-/** The Python image for a Django release: the newest Python that release supports (3.12 when unknown or newer). */
+/** The Python image for a Django release: the newest Python that release supports (the newest release's when unknown or newer). */
 export function pythonImageFor(django: string | undefined): string {
   const known = DJANGO_PYTHON.find(([version]) => version === django);
   const newest = django !== undefined && compare(release(django), release(DJANGO_PYTHON[DJANGO_PYTHON.length - 1][0])) > 0;
   const python = known?.[1] ?? (newest || django === undefined ? DJANGO_PYTHON[DJANGO_PYTHON.length - 1][1] : DJANGO_PYTHON[0][1]);
-  return `python:${python}-slim-bookworm`;
+  return pythonImage(python);
 }
 
 /** A Django release older than the deployment settings support. */
@@ -283,4 +275,46 @@ export function detectProject(root: string, dir: string): Omit<ExistingProject, 
   const requirements = findRequirements(projectDir);
   const requirementsText = requirements ? requirementsWithIncludes(join(projectDir, requirements.file)) : '';
   return { dir, requirements, djangoVersion: djangoRelease(requirementsText) };
+}
+
+/**
+ * Whether the team's own Django project is deployed (decided by the first run: `storedExisting`, kept by re-runs even
+ * when a stored answer was broken by hand since), and which one: the settings module and WSGI application must be in
+ * the repository, the Django release one the deployment settings support. Refuses, naming the flag, what cannot be.
+ */
+export function resolveProject(
+  root: string,
+  { djangoDir, settings, wsgi }: Pick<Answers, 'djangoDir' | 'settings' | 'wsgi'>,
+  storedExisting: boolean | undefined,
+): { existing: boolean; project?: ExistingProject } {
+  const found = detectProject(root, djangoDir);
+  const existing = storedExisting ?? found !== undefined;
+  if (existing && !found) {
+    throw new AnswersError(`--django-dir ${JSON.stringify(djangoDir)} is refused: it must be the folder holding the project's manage.py, and ${djangoDir}/manage.py is missing.`);
+  }
+  const elsewhere = findManagePyFolders(root).filter((folder) => folder !== djangoDir);
+  if (!existing && storedExisting === undefined && elsewhere.length > 0) {
+    throw new AnswersError(`--django-dir ${JSON.stringify(djangoDir)} is refused: it must be the folder holding manage.py (found: ${elsewhere.join(', ')}).`);
+  }
+  if (!existing || !found) {
+    for (const [flag, value] of [['settings', settings], ['wsgi', wsgi]] as const) {
+      if (value !== '') throw new AnswersError(`--${flag} ${JSON.stringify(value)} is refused: it names a module of an existing Django project, and this run writes a new one in ${djangoDir}/.`);
+    }
+    return { existing };
+  }
+  const projectDir = join(root, djangoDir);
+  const prefix = djangoDir === '.' ? '' : `${djangoDir}/`;
+  const within = (module: string) => `${prefix}${module.split('.').join('/')}`;
+  if (settings === '') throw new AnswersError(`--settings is needed: ${chooseSettings(projectDir).doubt ?? 'no settings module was chosen'}. Pass --settings.`);
+  if (!moduleFile(projectDir, settings)) {
+    throw new AnswersError(`--settings ${JSON.stringify(settings)} is refused: it must be a settings module the repository holds, and neither ${within(settings)}.py nor ${within(settings)}/__init__.py exists.`);
+  }
+  if (wsgi === '') throw new AnswersError(`--wsgi is needed: ${chooseWsgi(projectDir, settings).doubt ?? 'no WSGI application was chosen'}. Pass --wsgi.`);
+  const wsgiProblem = checkWsgi(projectDir, wsgi);
+  if (wsgiProblem) throw new AnswersError(`--wsgi ${JSON.stringify(wsgi)} is refused: it must name a WSGI application the repository defines, and ${wsgiProblem}.`);
+  if (tooOldDjango(found.djangoVersion)) {
+    throw new AnswersError(`Django ${found.djangoVersion} (${prefix}${found.requirements?.file}) is refused: the deployment settings need Django ${OLDEST_DJANGO} or newer. Upgrade Django first.`);
+  }
+  const environmentReads = findEnvironmentReads(settingsSources(root, projectDir, settings));
+  return { existing, project: { ...found, baseSettingsModule: settings, wsgiApplication: wsgi, environmentReads } };
 }

@@ -31,15 +31,13 @@ export function renderProject(answers: Answers, state: RunState = NO_STATE, proj
  */
 const raw = (value: unknown): string => (value === undefined || value === null ? '' : String(value));
 
-/** Every planned file of `context` that `templates` (this version's by default) has a template for, rendered. */
+/** Every planned file of `context` (those `templates`, this version's by default, has a template for), rendered. */
 export function renderFiles(today: TemplateContext, templates: VersionTemplates = versionTemplates()!): RenderedFile[] {
-  const context = templates.context(today);
+  const context = { ...templates.context(today), hasTemplate: (template: string) => templates.read(template) !== undefined };
   // The README's commands are the runbook's, the same the run prints (runbook.ts).
   const values = { ...context, runbook: firstRunbook(context), yamlString, shellWord, mermaidText };
-  return planFiles(context).flatMap((file) => {
-    const template = templates.read(file.template);
-    if (template === undefined) return [];
-    const filename = templates.path(file.template);
-    return [{ ...file, contents: ejs.render(template, { ...values, ...file.locals }, { filename, cache: true, escape: raw }) }];
-  });
+  return planFiles(context).map((file) => ({
+    ...file,
+    contents: ejs.render(templates.read(file.template)!, { ...values, ...file.locals }, { filename: templates.path(file.template), cache: true, escape: raw }),
+  }));
 }

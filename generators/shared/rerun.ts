@@ -84,3 +84,24 @@ export function planSpotSwitch(
   const spotSwitch = [...new Set([...pending, ...switchingNow])].sort();
   return { state: { ...previousState, spotSwitch }, switchingNow, switchedDirectly: switching.filter((name) => !switchingNow.includes(name)) };
 }
+
+/**
+ * The application's name and domain are fixed in AWS by `copilot app init`: a re-run that changes either would write
+ * manifests for an application that does not exist. What is wrong and what moving means, or undefined when neither
+ * changes.
+ */
+export function renameRefusal(previous: Answers | undefined, answers: Answers): string | undefined {
+  if (!previous) return undefined;
+  const changes = [
+    previous.app !== answers.app ? `--app ${JSON.stringify(answers.app)} changes the application from ${JSON.stringify(previous.app)}` : '',
+    previous.domain !== answers.domain ? `--domain ${JSON.stringify(answers.domain)} changes the domain from ${JSON.stringify(previous.domain)}` : '',
+  ].filter(Boolean);
+  if (changes.length === 0) return undefined;
+  return (
+    `${changes.join(', and ')}. Copilot fixed both when the application was created (copilot app init): its environments, ` +
+    'services, pipelines, ECR repositories and DNS names belong to that application, and the manifests would then name one ' +
+    'that does not exist in AWS. Moving means creating the new application (copilot app init <name> --domain <domain>), ' +
+    'deploying every environment and service into it, switching DNS, then copilot app delete of the old one. ' +
+    'Pass --confirm-rename to write the files for the new one.'
+  );
+}
