@@ -5,7 +5,7 @@
 # Idempotent and quiet; needs root (or sudo). Usage: scripts/install-system-deps.sh
 set -euo pipefail
 
-packages=(nginx gunicorn python3-psycopg2 postgresql shellcheck wrk iproute2 util-linux curl gnupg python3-whitenoise python3-decouple python3-django-environ)
+packages=(nginx gunicorn python3-psycopg2 postgresql shellcheck wrk iproute2 util-linux curl gnupg python3-whitenoise python3-decouple python3-django-environ redis-server python3-celery python3-redis python3-django-storages python3-boto3)
 backports_packages=(python3-django)
 
 sudo_cmd=()

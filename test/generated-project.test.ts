@@ -71,7 +71,7 @@ describe('yo copilot-django --yes with the demo flags', () => {
 
   test('stores the answers, and no secret, in .yo-rc.json', () => {
     const { version, written, ...stored } = JSON.parse(readText(folder, '.yo-rc.json'))['generator-copilot-django'];
-    expect(stored).toEqual({ ...DEMO_FLAGS, service: 'django', allowHttp: false, djangoDir: 'app', settings: '', wsgi: '', environmentDatabase: true });
+    expect(stored).toEqual({ ...DEMO_FLAGS, service: 'django', allowHttp: false, djangoDir: 'app', settings: '', wsgi: '', media: 'none', worker: 'none', jobs: false, environmentDatabase: true });
     expect(readText(folder, '.yo-rc.json')).not.toMatch(/password|secret/i);
     // The record of the run: the version that wrote, and each file it wrote with the hash of what it wrote.
     expect(version).toBe(packageVersion());
@@ -147,7 +147,7 @@ describe('yo copilot-django --yes with the demo flags', () => {
       expect(pipeline.stages).toEqual([{ name: environment, requires_approval: approval, deployments: { django: null } }]);
       expect(pipeline.build.buildspec).toBe(`copilot/pipelines/${name}/buildspec.yml`);
       const buildspec = readYaml(folder, `copilot/pipelines/${name}/buildspec.yml`);
-      expect(buildspec.env.variables).toMatchObject({ COPILOT_VERSION: VERSIONS.copilot.version, COPILOT_ENVIRONMENT: environment, COPILOT_SERVICE: 'django' });
+      expect(buildspec.env.variables).toMatchObject({ COPILOT_VERSION: VERSIONS.copilot.version, COPILOT_ENVIRONMENT: environment, COPILOT_SERVICES: 'django', COPILOT_JOBS: '' });
       expect(buildspec.artifacts.files).toEqual(['infrastructure/*']);
     }
   });
@@ -197,7 +197,8 @@ describe('yo copilot-django --yes with the demo flags', () => {
   test('docker-compose mirrors the task: nginx in Django\'s network, one static volume in both', () => {
     const compose = readYaml(folder, 'docker-compose.yml');
     expect(compose.services.nginx.network_mode).toBe('service:django');
-    expect(compose.services.django.volumes).toEqual(['static:/srv/static']);
+    // Uploads without a bucket go to the media volume, which nginx does not mount.
+    expect(compose.services.django.volumes).toEqual(['static:/srv/static', 'media:/srv/media']);
     expect(compose.services.nginx.volumes).toEqual(['static:/srv/static:ro']);
     expect(Object.keys(compose.services)).toContain('db');
   });
@@ -275,16 +276,16 @@ describe('the options change what they should', () => {
 
 describe('without flags', () => {
   test('asks each question once and uses the answers', async () => {
-    const answers = { app: 'shop', service: 'web', domain: 'shop.example.org', branches: 'main:prod', spot: false, repository: 'https://bitbucket.org/team/shop' };
+    const answers = { app: 'shop', service: 'web', domain: 'shop.example.org', branches: 'main:prod', spot: false, repository: 'https://bitbucket.org/team/shop', media: 'none', worker: 'none', jobs: false };
     const result = await runApp({}, { answers });
-    expect(result.askedQuestions.map((question) => question.name)).toEqual(['app', 'service', 'domain', 'branches', 'spot', 'repository']);
+    expect(result.askedQuestions.map((question) => question.name)).toEqual(['app', 'service', 'domain', 'branches', 'spot', 'repository', 'media', 'worker', 'jobs']);
     const manifest = parse(result.getSnapshot()[join(result.cwd, 'copilot/web/manifest.yml')]?.contents ?? readText(result.cwd, 'copilot/web/manifest.yml'));
     expect(manifest.name).toBe('web');
     expect(readYaml(result.cwd, 'copilot/pipelines/shop-main/manifest.yml').source).toMatchObject({ provider: 'Bitbucket', properties: { connection_name: 'shop-bitbucket' } });
   });
 
   test('a flag skips its prompt', async () => {
-    const result = await runApp({ app: 'shop', spot: true }, { answers: { service: 'django', domain: '', branches: 'main:prod', allowHttp: true, repository: '' } });
+    const result = await runApp({ app: 'shop', spot: true, media: 'none', worker: 'none', jobs: false }, { answers: { service: 'django', domain: '', branches: 'main:prod', allowHttp: true, repository: '' } });
     // Without a domain, production over plain HTTP is asked too.
     expect(result.askedQuestions.map((question) => question.name)).toEqual(['service', 'domain', 'branches', 'allowHttp', 'repository']);
   });

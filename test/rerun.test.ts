@@ -2,12 +2,12 @@
  * Re-runs months later, in a repo the team has changed: nothing they wrote is lost, the generator adds only what
  * is new, and the result still passes Copilot's schema. One folder across runs, edited the way users edit.
  */
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceConnectOn } from '../generators/shared/rerun.js';
 import { checkManifest } from './support/copilot-schema.js';
 import { editLikeAUser } from './support/edits.js';
+import { git as inRepository } from './support/existing-projects.js';
 import { DEMO_FLAGS, generateProject, listFiles, readText, readYaml, runApp, runCli, runEnv, snapshot, temporaryFolder } from './support/generate.js';
 
 /** The generated count of a Spot environment: `count` tasks, the first `onDemand` on regular Fargate. */
@@ -81,7 +81,7 @@ test('copilot-django:env refuses a bad name, a missing branch, and a project it 
 
 test('in git, an edited repo re-run with a new environment shows only additions; an unchanged re-run no diff', async () => {
   const cwd = await generateProject();
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
+  const git = (...args: string[]) => inRepository(cwd, ...args);
   git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', 'generated');
@@ -147,7 +147,7 @@ describe('a value both the user and the generator changed', () => {
 
   test('in git: the diff moves prod to Spot and leaves the user\'s dev count as committed', async () => {
     const cwd = await projectWithDevCount();
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
+    const git = (...args: string[]) => inRepository(cwd, ...args);
     git('init', '-q');
     git('add', '-A');
     git('commit', '-qm', 'generated, dev count set to 3');

@@ -13,12 +13,12 @@ import { planContext } from '../generators/shared/plan.js';
 import { renderFiles, renderProject } from '../generators/shared/render.js';
 import { NO_STATE } from '../generators/shared/rerun.js';
 import { DEMO_ANSWERS } from './support/generate.js';
+import { cloudEnv, LB_DNS, localEnv } from './support/rendered-project.js';
 import { describeWith, PYTHON } from './support/programs.js';
 
 const CONTEXT = planContext(DEMO_ANSWERS);
 const HEALTH = CONTEXT.healthPath;
 const SERVICE_HOST = 'django.dev.demo.example.com';
-const LB_DNS = 'demo-publi-1.us-east-1.elb.amazonaws.com';
 
 /** The project the generator writes for the demo answers, in a new folder; returns its Django folder. */
 function renderNewProject(): string {
@@ -28,27 +28,6 @@ function renderNewProject(): string {
     writeFileSync(join(root, file.destination), file.contents);
   }
   return join(root, CONTEXT.djangoDir);
-}
-
-/** A developer's machine, nothing of the shell running the tests. */
-function localEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', ...extra };
-}
-
-/** What the task's django container sees, DJANGO_SETTINGS_MODULE from the image included; `domain` '' for none. */
-function taskEnv(domain: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return localEnv({
-    DJANGO_SETTINGS_MODULE: 'copilot_deploy.settings',
-    COPILOT_APPLICATION_NAME: 'demo',
-    COPILOT_ENVIRONMENT_NAME: 'dev',
-    COPILOT_SERVICE_NAME: 'django',
-    COPILOT_LB_DNS: LB_DNS,
-    DJANGO_DOMAIN: domain,
-    DJANGO_HTTPS: domain ? 'true' : 'false',
-    DJANGO_SECRET_KEY: 'q8Vt3mZk1Lx7Rw4Np0Bc6Hs2Jd9Fg5Ya8Ue3Oi7Kl1Mn4Pq6Zr',
-    DB_SECRET: JSON.stringify({ host: 'db.internal', port: 5432, dbname: 'demo', username: 'demo', password: 'secret' }),
-    ...extra,
-  });
 }
 
 function manage(project: string, env: NodeJS.ProcessEnv, ...args: string[]) {
@@ -111,7 +90,7 @@ describeWith(['django'])('a new project on Django', () => {
   });
 
   test('in the task a loopback Host gets 400 like any other foreign one, though the local settings list it', () => {
-    const settings = probe(project, taskEnv('example.com'), [
+    const settings = probe(project, cloudEnv('example.com'), [
       [HEALTH, SERVICE_HOST],
       [HEALTH, 'localhost'],
       [HEALTH, '127.0.0.1'],
@@ -125,7 +104,7 @@ describeWith(['django'])('a new project on Django', () => {
     try {
       writeFileSync(join(project, 'config/login_required.py'), 'from django.shortcuts import redirect\n\n\ndef login_required(get_response):\n    return lambda request: redirect("/admin/login/")\n');
       writeFileSync(join(project, 'config/settings.py'), `${base}\nMIDDLEWARE = [*MIDDLEWARE, "config.login_required.login_required"]\n`);
-      const settings = probe(project, taskEnv('example.com'), [
+      const settings = probe(project, cloudEnv('example.com'), [
         [HEALTH, SERVICE_HOST],
         ['/admin/', SERVICE_HOST],
       ]);
@@ -162,13 +141,13 @@ describeWith(['django'])('the layer on top of the config/settings.py of release 
     ['with a domain', 'example.com', '(0 silenced)'],
     ['without a domain', '', '(4 silenced)'],
   ])('passes `check --deploy --fail-level WARNING` %s', (_name, domain, silenced) => {
-    const result = manage(project, taskEnv(domain), 'check', '--deploy', '--fail-level', 'WARNING');
+    const result = manage(project, cloudEnv(domain), 'check', '--deploy', '--fail-level', 'WARNING');
     expect(result.stderr).toBe('');
     expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining(`no issues ${silenced}`) });
   });
 
   test('each app and middleware once, the user\'s app kept; the health check answers the task\'s Host over HTTP, a foreign one gets 400', () => {
-    const settings = probe(project, taskEnv('example.com'), [
+    const settings = probe(project, cloudEnv('example.com'), [
       [HEALTH, SERVICE_HOST],
       ['/admin/', SERVICE_HOST],
       [HEALTH, 'evil.example'],
@@ -180,7 +159,7 @@ describeWith(['django'])('the layer on top of the config/settings.py of release 
     expect(new Set(settings.ALLOWED_HOSTS).size).toBe(settings.ALLOWED_HOSTS.length);
     expect(new Set(settings.CSRF_TRUSTED_ORIGINS).size).toBe(settings.CSRF_TRUSTED_ORIGINS.length);
     expect(settings.answers).toEqual([200, 301, 400]);
-    const http = probe(project, taskEnv(''));
+    const http = probe(project, cloudEnv(''));
     expect(new Set(http.SILENCED_SYSTEM_CHECKS).size).toBe(4);
   });
 });

@@ -10,7 +10,7 @@ import { join, posix, resolve } from 'node:path';
 import { parse } from 'yaml';
 import Generator from 'yeoman-generator';
 import { AnswersError, booleanFlag, parseBoolean, promptValidator, readStoredAnswers, readStoredState, repairedStoredAnswers, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
-import { flagOf, questions, type Answers, type DefaultsContext, type QuestionName } from '../shared/questions.js';
+import { droppedParts, flagOf, OPTIONAL_PARTS, questions, type Answers, type DefaultsContext, type OptionalPart, type QuestionName } from '../shared/questions.js';
 import { chooseSettings, chooseWsgi, findManagePyFolders, resolveProject, type ExistingProject, type SettingsChoice } from '../shared/detect.js';
 import { addRequirements, missingRequirements, requirementsWithIncludes } from '../shared/requirements.js';
 import { describeConflict, type YamlConflict } from '../shared/merge.js';
@@ -21,7 +21,7 @@ import { renderProject, type RenderedFile } from '../shared/render.js';
 import { templatesRoot } from '../shared/paths.js';
 import { NO_STATE, environmentNames, planSpotSwitch, removedEnvironments, renameRefusal, type RunState } from '../shared/rerun.js';
 import { manifestEnvironmentNames, runReport } from '../shared/report.js';
-import { planContext } from '../shared/plan.js';
+import { planContext, workerName } from '../shared/plan.js';
 import { findWorkloadDatabase } from '../shared/database.js';
 import { PATCH_FILE, overrideTargets, updatePatchFile } from '../shared/overrides.js';
 import { withoutCredentials } from '../shared/repository.js';
@@ -71,6 +71,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   private switchingNow: string[] = [];
   private switchedDirectly: string[] = [];
   private removed: string[] = [];
+  /** The optional parts (questions.ts OPTIONAL_PARTS) the last run wrote and this one turns off. */
+  private droppedParts: OptionalPart[] = [];
   private keptConflicts: string[] = [];
   /** YAML values the user and the generator both changed, kept as the user has them (merge.ts). */
   private keptYamlConflicts: Array<{ file: string } & YamlConflict> = [];
@@ -179,7 +181,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     if (this.storedState) this._readRecord(stored);
     // Runs before --settings and --wsgi existed stored neither: the project was detected then, as it is now. Runs
     // before --allow-http existed wrote production environments without a domain as they were asked to.
-    this.storedForBase = { settings: '', wsgi: '', allowHttp: true, ...this.storedRaw };
+    // Runs before --media, --worker and --jobs existed wrote none of them.
+    this.storedForBase = { settings: '', wsgi: '', allowHttp: true, media: 'none', worker: 'none', jobs: false, ...this.storedRaw };
     try {
       this.previous = { answers: validateAnswers(this.storedForBase, () => 'stored'), state };
     } catch {
@@ -232,10 +235,24 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     this._refuseUnconfirmedRename();
     this.removed = removedEnvironments(this.previous?.answers, this.answers);
     if (this.removed.length > 0 && !this.options['remove-environments']) {
-      const files = this._filesOfRemovedEnvironments().map((file) => file.destination);
+      const files = this._filesOfRemovedParts().filter((file) => file.parts === undefined).map((file) => file.destination);
       throw new AnswersError(
         `--branches ${JSON.stringify(this.answers.branches)} drops the environment(s) ${this.removed.join(', ')}. ` +
           `Removing them deletes ${files.join(', ')} and their service manifest overrides: pass --remove-environments to do so.`,
+      );
+    }
+    this.droppedParts = droppedParts(this.previous?.answers, this.answers);
+    const unconsented = OPTIONAL_PARTS.filter((part) => this.droppedParts.includes(part.answer) && !(this.options as Record<string, unknown>)[part.flag]);
+    if (unconsented.length > 0) {
+      throw new AnswersError(
+        unconsented
+          .map((part) => {
+            const files = this._filesOfRemovedParts().filter((file) => file.parts?.includes(part.answer)).map((file) => file.destination);
+            const value = this.answers[part.answer];
+            const flag = `--${flagOf({ name: part.answer })}${typeof value === 'boolean' ? '=no' : ` ${value}`}`;
+            return `${flag} turns off ${part.what}: removing deletes ${files.join(', ') || 'no file'}. Pass --${part.flag} to do so.`;
+          })
+          .join('\n') + '\nNothing was written.',
       );
     }
     const serviceManifest = this._readIfExists(`copilot/${this.answers.service}/manifest.yml`);
@@ -255,8 +272,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       '.yo-rc.json',
       ...planFiles(planContext(this.answers, this.state, this.project)).map((file) => file.destination),
       ...(requirements && this.project ? [posix.join(this.project.dir, requirements.file)] : []),
-      ...this._filesOfRemovedEnvironments().map((file) => file.destination),
-      ...overrideTargets(this.answers.service, {}, new Map(), false).map((target) => `${target.folder}/${PATCH_FILE}`),
+      ...this._filesOfRemovedParts().map((file) => file.destination),
+      ...overrideTargets(this.answers.service, {}, new Map(), false, this._jobs(), this._workerManifests(() => ({}))).map((target) => `${target.folder}/${PATCH_FILE}`),
     ];
     const links = linksLeavingRoot(this.destinationRoot(), paths);
     if (links.length > 0) throw new AnswersError(leavingLinksMessage(links));
@@ -275,11 +292,11 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       this.written.set(file.destination, contentHash(file.contents));
     }
     this._addRequirements();
-    await this._deleteRemovedEnvironmentFiles();
+    await this._deleteRemovedFiles();
     this._writeRuntimeOverrides();
     this.config.set({ ...this.answers });
     // A file written before and not rendered now (the requirements.txt of a project that has its own since) stays ours.
-    const removedFiles = new Set(this._filesOfRemovedEnvironments().map((file) => file.destination));
+    const removedFiles = new Set(this._filesOfRemovedParts().map((file) => file.destination));
     for (const [path, hash] of this.record?.written ?? []) {
       if (!this.written.has(path) && !removedFiles.has(path) && this._readIfExists(path) !== undefined) this.written.set(path, hash);
     }
@@ -324,6 +341,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       switchingNow: this.switchingNow,
       switchedDirectly: this.switchedDirectly,
       removed: this.removed,
+      removedParts: OPTIONAL_PARTS.filter((part) => this.droppedParts.includes(part.answer)).map((part) => part.what),
       deleted: this.deleted,
       workloadDatabase: this.workloadDatabase,
     });
@@ -453,14 +471,20 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     const requirements = this.state.existingProject ? this.project?.requirements : undefined;
     if (!requirements || !this.project) return;
     const path = this.destinationPath(this.project.dir, requirements.file);
-    const missing = missingRequirements(requirementsWithIncludes(path), this.project.djangoVersion);
+    const missing = missingRequirements(requirementsWithIncludes(path), this.project.djangoVersion, {
+      worker: this.answers.worker === 'celery',
+      media: this.answers.media === 's3',
+    });
     if (missing.length === 0) return;
     this._writeResolved(path, addRequirements(this.fs.read(path), requirements.kind, missing));
     this.addedRequirements = missing;
   }
 
-  private _filesOfRemovedEnvironments(): RenderedFile[] {
-    return [...this._previousFiles().values()].filter((file) => this.removed.includes((file.locals?.environment as { name?: string } | undefined)?.name ?? ''));
+  /** What the last run wrote for environments dropped from --branches and for parts turned off (media, worker, jobs). */
+  private _filesOfRemovedParts(): RenderedFile[] {
+    return [...this._previousFiles().values()].filter(
+      (file) => this.removed.includes((file.locals?.environment as { name?: string } | undefined)?.name ?? '') || (file.parts ?? []).some((part) => this.droppedParts.includes(part)),
+    );
   }
 
   /** Writes what reconcile.ts decides for the file; conflicts are asked at a terminal, taken with --force, else kept and told. */
@@ -533,7 +557,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     const { service } = this.answers;
     const manifest = (path: string): Manifest => (parse(this._readIfExists(path) ?? '') as Manifest | null) ?? {};
     const environments = new Map(this._environmentsOnDisk().map((name) => [name, manifest(`copilot/environments/${name}/manifest.yml`)]));
-    for (const target of overrideTargets(service, manifest(`copilot/${service}/manifest.yml`), environments, this.answers.domain !== '')) {
+    const workers = this._workerManifests((name) => manifest(`copilot/${name}/manifest.yml`));
+    for (const target of overrideTargets(service, manifest(`copilot/${service}/manifest.yml`), environments, this.answers.domain !== '', this._jobs(), workers)) {
       const file = `${target.folder}/${PATCH_FILE}`;
       const mine = this._readIfExists(file);
       const cdkOverride = mine === undefined && this.fs.exists(this.destinationPath(target.folder, 'cdk.json'));
@@ -545,6 +570,18 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     }
   }
 
+  /** The scheduled jobs this run writes (plan.ts): each gets the runtime patches of its stack. */
+  private _jobs(): string[] {
+    const { job } = planContext(this.answers, this.state, this.project);
+    return job ? [job.name] : [];
+  }
+
+  /** The Celery worker's manifest by its name (--worker celery), read by `read`; none without the worker. */
+  private _workerManifests(read: (name: string) => Manifest): Map<string, Manifest> {
+    const worker = this.answers.worker === 'celery' ? workerName(this.answers.service) : undefined;
+    return new Map(worker ? [[worker, read(worker)]] : []);
+  }
+
   /** Every environment Copilot will find under copilot/environments/: this run's and any other with a manifest. */
   private _environmentsOnDisk(): string[] {
     const folder = this.destinationPath('copilot/environments');
@@ -552,9 +589,9 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     return [...new Set([...environmentNames(this.answers), ...found])].filter((name) => this.fs.exists(this.destinationPath('copilot/environments', name, 'manifest.yml'))).sort();
   }
 
-  /** A removed environment's files go when they are as the last run wrote them; a file the user changed needs a yes. */
-  private async _deleteRemovedEnvironmentFiles(): Promise<void> {
-    for (const file of this._filesOfRemovedEnvironments()) {
+  /** A removed environment's or part's files go when they are as the last run wrote them; a file the user changed needs a yes. */
+  private async _deleteRemovedFiles(): Promise<void> {
+    for (const file of this._filesOfRemovedParts()) {
       const state = removal(this._readIfExists(file.destination), this._written(file.destination));
       if (state === 'gone') continue;
       let remove = state === 'delete' || Boolean(this.options.force);
@@ -570,7 +607,37 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
         this.deleted.push(file.destination);
       } else this.log(`Kept ${file.destination}: it was changed since it was generated (delete it yourself, or re-run with --force).`);
     }
+    this._deleteRemovedWorkloadPatches();
   }
+
+  /**
+   * A removed job's or worker's runtime patches (derived from the manifests, not rendered) go with its manifest when
+   * they are exactly what this generator derives for it, from the manifest it wrote; patches of the user's stay, told.
+   */
+  private _deleteRemovedWorkloadPatches(): void {
+    const environments = new Map(this._environmentsOnDisk().map((name) => [name, {}]));
+    const removedManifests = this._filesOfRemovedParts().filter(
+      (file) => (file.parts?.includes('jobs') || file.parts?.includes('worker')) && file.destination.endsWith('/manifest.yml') && this.deleted.includes(file.destination),
+    );
+    for (const file of removedManifests) {
+      const name = posix.basename(posix.dirname(file.destination));
+      const written = (parse(file.contents) as Manifest | null) ?? {};
+      const targets = file.parts?.includes('jobs')
+        ? overrideTargets(this.answers.service, {}, environments, this.answers.domain !== '', [name])
+        : overrideTargets(this.answers.service, {}, environments, this.answers.domain !== '', [], new Map([[name, written]]));
+      const target = targets.find((candidate) => candidate.folder === `copilot/${name}/overrides`);
+      const path = `copilot/${name}/overrides/${PATCH_FILE}`;
+      const mine = this._readIfExists(path);
+      if (!target || mine === undefined) continue;
+      if (updatePatchFile(target, undefined).text === mine) {
+        this.fs.delete(this.destinationPath(path));
+        this._resolved(this.destinationPath(path));
+        this.deleted.push(path);
+      } else this.log(`Kept ${path}: it holds patches of yours (delete it yourself once ${name} is gone).`);
+    }
+  }
+
+
 
   protected _readIfExists(path: string): string | undefined {
     const destination = this.destinationPath(path);

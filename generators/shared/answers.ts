@@ -2,7 +2,7 @@
  * Answers, from wherever they came (flag, prompt, `.yo-rc.json`, default), pass through `validateAnswers` once,
  * before anything is written. A broken answer gives one message naming the flag, the value and the rule.
  */
-import { flagOf, productionWithoutDomain, questions, type Answers, type Question, type QuestionName } from './questions.js';
+import { flagOf, HOUSEKEEPING_JOB_NAME, productionWithoutDomain, questions, type Answers, type Question, type QuestionName } from './questions.js';
 import type { RunState } from './rerun.js';
 
 export type AnswerSource = 'flag' | 'prompt' | 'stored' | 'default';
@@ -82,6 +82,12 @@ export function validateAnswers(
           'so admin passwords and session cookies travel unencrypted. Pass --domain (a domain in Route 53), or --allow-http to accept that.',
       );
     }
+  }
+  if (problems.length === 0 && answers.jobs === true && answers.service === HOUSEKEEPING_JOB_NAME) {
+    problems.push(
+      `--service ${describe(answers.service)}${SOURCE_NOTE[sourceOf('service')]} is refused with --jobs: the scheduled job is named ${HOUSEKEEPING_JOB_NAME}, ` +
+        'and a service and a job of one application cannot share a name. Pass another --service.',
+    );
   }
   if (problems.length > 0) throw new AnswersError(problems.join('\n'));
   return answers as Answers;

@@ -5,7 +5,7 @@
  * take yes/no, true/false or 1/0, a stray argument is refused) and `--help` (help.ts).
  */
 import { AnswersError, BOOLEAN_RULE, parseBoolean } from './answers.js';
-import { flagOf, questions, type QuestionName } from './questions.js';
+import { flagOf, OPTIONAL_PARTS, questions, type QuestionName } from './questions.js';
 
 export interface Flag {
   name: string;
@@ -37,6 +37,9 @@ const VALUE_NAMES: Record<QuestionName, string> = {
   djangoDir: 'folder',
   settings: 'module',
   wsgi: 'module:callable',
+  media: 'none|s3',
+  worker: 'none|celery',
+  jobs: '',
 };
 
 const CWD: Flag = {
@@ -79,6 +82,14 @@ export const appCommand: Command = {
       description: 'Let a re-run remove the environments no longer in --branches: it deletes their manifests and pipelines.',
       defaultDescription: 'no',
     },
+    ...OPTIONAL_PARTS.map(
+      (part): Flag => ({
+        name: part.flag,
+        boolean: true,
+        description: `Let a re-run remove ${part.what} when --${part.answer} turns it off.`,
+        defaultDescription: 'no',
+      }),
+    ),
     {
       name: 'confirm-rename',
       boolean: true,

@@ -10,6 +10,7 @@ import { join, relative, sep } from 'node:path';
 import { templatesRoot } from './paths.js';
 import { GUIDE, ROOT_README } from './guide.js';
 import type { EnvironmentPlan, TemplateContext } from './plan.js';
+import type { OptionalPart } from './questions.js';
 
 export interface PlannedFile {
   template: string;
@@ -22,13 +23,21 @@ export interface PlannedFile {
   executable?: boolean;
   /** Extra values for this file's template (the environment a per-environment file is about). */
   locals?: Record<string, unknown>;
+  /**
+   * The optional parts (media, worker, jobs) the file belongs to: a re-run turning any of them off removes it on
+   * consent (the worker's access to the media bucket goes with the worker or with the bucket).
+   */
+  parts?: OptionalPart[];
 }
 
 interface FileGroup {
   condition?: (context: TemplateContext) => boolean;
+  /** The optional parts the group's files belong to (PlannedFile.parts). */
+  parts?: OptionalPart[];
   /** One copy of the group per environment, `__environment__`/`__pipeline__` filled in. */
   perEnvironment?: boolean;
-  templates: Array<string | (Omit<PlannedFile, 'destination' | 'locals'> & { destination?: string })>;
+  /** A destination of its own: the path, or the path for this plan (a template placed under another workload's folder). */
+  templates: Array<string | (Omit<PlannedFile, 'destination' | 'locals'> & { destination?: string | ((context: TemplateContext) => string) })>;
 }
 
 /**
@@ -37,6 +46,9 @@ interface FileGroup {
  * needs no URL of theirs (copilot_deploy/middleware.py).
  */
 const NEW_PROJECT_ONLY = ['__django__/manage.py', '__django__/config/', '__django__/requirements.txt'];
+
+/** The Celery worker's Django modules (--worker celery): written with its group below, removed with it. */
+const WORKER_ONLY = ['__django__/copilot_deploy/celery.py', '__django__/copilot_deploy/management/commands/wait_for_migrations.py'];
 
 const within = (template: string, prefixes: string[]) => prefixes.some((prefix) => template.startsWith(prefix));
 
@@ -57,7 +69,7 @@ function templatesUnder(folder: string, keep: (template: string) => boolean): Ar
  * test/support/copilot-schema.ts holds that schema and fails on any unknown key.
  */
 const groups: FileGroup[] = [
-  { templates: templatesUnder('__django__', (template) => !within(template, NEW_PROJECT_ONLY)) },
+  { templates: templatesUnder('__django__', (template) => !within(template, [...NEW_PROJECT_ONLY, ...WORKER_ONLY])) },
   {
     condition: (context) => !context.existingProject,
     templates: templatesUnder('__django__', (template) => within(template, NEW_PROJECT_ONLY) && !template.endsWith('requirements.txt')),
@@ -85,13 +97,47 @@ const groups: FileGroup[] = [
   },
   { perEnvironment: true, templates: [{ template: 'copilot/environments/__environment__/manifest.yml', merge: 'yaml' }] },
   // The environments' database (database.ts): one addon for all of them, with a capacity entry per environment.
+  { condition: (context) => context.database !== undefined, templates: [{ template: 'copilot/environments/addons/db.yml', merge: 'yaml' }] },
+  // What Copilot passes the environment addons (the database's, the worker's Redis).
   {
-    condition: (context) => context.database !== undefined,
+    condition: (context) => context.database !== undefined || context.worker !== undefined,
+    templates: [{ template: 'copilot/environments/addons/addons.parameters.yml', merge: 'yaml' }],
+  },
+  // The Celery worker (--worker celery): a Backend Service on the Django image, Redis on ElastiCache Serverless as an
+  // environment addon, the Celery application and the worker's wait for migrations in the deployment package.
+  {
+    parts: ['worker'],
+    condition: (context) => context.worker !== undefined,
     templates: [
-      { template: 'copilot/environments/addons/db.yml', merge: 'yaml' },
-      { template: 'copilot/environments/addons/addons.parameters.yml', merge: 'yaml' },
+      { template: 'copilot/__worker__/manifest.yml', merge: 'yaml' },
+      { template: 'copilot/environments/addons/redis.yml', merge: 'yaml' },
+      ...WORKER_ONLY,
     ],
   },
+  // Uploaded files on S3 (--media s3): a private bucket per environment, and the service's access to it (its task
+  // role, its MEDIA_BUCKET_NAME). The workload addon names no workload: another workload reaches the same bucket with
+  // a row placing it in its folder, `{ template: 'copilot/__service__/addons/media.yml', destination: (context) => … }`.
+  {
+    parts: ['media'],
+    condition: (context) => context.media,
+    templates: [
+      { template: 'copilot/environments/addons/media.yml', merge: 'yaml' },
+      { template: 'copilot/__service__/addons/media.yml', merge: 'yaml' },
+    ],
+  },
+  // The worker's and the job's access to the media bucket: the service's workload addon, in their folders.
+  {
+    parts: ['media', 'worker'],
+    condition: (context) => context.media && context.worker !== undefined,
+    templates: [{ template: 'copilot/__service__/addons/media.yml', merge: 'yaml', destination: (context) => `copilot/${context.worker!.name}/addons/media.yml` }],
+  },
+  {
+    parts: ['media', 'jobs'],
+    condition: (context) => context.media && context.job !== undefined,
+    templates: [{ template: 'copilot/__service__/addons/media.yml', merge: 'yaml', destination: (context) => `copilot/${context.job!.name}/addons/media.yml` }],
+  },
+  // Django's housekeeping on a schedule (plan.ts HOUSEKEEPING_JOB); each pipeline deploys it with the service.
+  { parts: ['jobs'], condition: (context) => context.job !== undefined, templates: [{ template: 'copilot/__job__/manifest.yml', merge: 'yaml' }] },
   // Copilot's release signing key, one file that every pipeline's buildspec verifies the binary against.
   { condition: (context) => context.source !== undefined, templates: ['copilot/pipelines/amazon-ecs-public-key.asc'] },
   {
@@ -121,11 +167,18 @@ function destinationOf(template: string, context: TemplateContext, environment?:
   let destination = template
     .replace(/^__django__\//, context.djangoDir === '.' ? '' : `${context.djangoDir}/`)
     .replace('__service__', context.service)
+    .replace('__worker__', context.worker?.name ?? '__worker__')
+    .replace('__job__', context.job?.name ?? '__job__')
     .replace(/(^|\/)_gitignore$/, '$1.gitignore');
   if (environment) {
     destination = destination.replace('__environment__', environment.name).replace('__pipeline__', environment.pipelineName);
   }
   return destination;
+}
+
+function destinationFor(file: { template: string; destination?: string | ((context: TemplateContext) => string) }, context: TemplateContext, environment?: EnvironmentPlan): string {
+  if (typeof file.destination === 'function') return file.destination(context);
+  return file.destination || destinationOf(file.template, context, environment);
 }
 
 export function planFiles(context: TemplateContext): PlannedFile[] {
@@ -139,7 +192,8 @@ export function planFiles(context: TemplateContext): PlannedFile[] {
         if (context.hasTemplate && !context.hasTemplate(file.template)) continue;
         files.push({
           ...file,
-          destination: 'destination' in file && file.destination ? file.destination : destinationOf(file.template, context, environment),
+          ...(group.parts ? { parts: group.parts } : {}),
+          destination: destinationFor(file, context, environment),
           ...(environment ? { locals: { environment } } : {}),
         });
       }

@@ -89,3 +89,11 @@ export function splitByStacks(perStack: Map<string, string[]>): { everywhere: st
   }
   return { everywhere, somewhere };
 }
+
+/**
+ * The functions of a Scheduled Job stack (`copilot job package`): the environment controller, always
+ * (workloads/jobs/scheduled-job/cf.yml includes partials/cf/env-controller.yml).
+ */
+export function jobFunctions(): string[] {
+  return ['EnvControllerFunction'];
+}

@@ -5,7 +5,7 @@
  * user may have extended: their own patches stay, ours follow the manifests.
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
-import { LAMBDA_RUNTIME, environmentFunctions, renderEverywhereBy, serviceFunctions, splitByStacks } from './lambdas.js';
+import { LAMBDA_RUNTIME, environmentFunctions, jobFunctions, renderEverywhereBy, serviceFunctions, splitByStacks } from './lambdas.js';
 import { VERSIONS } from './versions.js';
 import { GUIDE } from './guide.js';
 import { STOP_TIMEOUT_PATH, STOP_TIMEOUT_SECONDS, acceptedStopTimeout, containersEverywhere, stopTimeoutPath, taskContainers } from './stop-timeout.js';
@@ -25,10 +25,22 @@ export interface OverrideTarget {
   perStack: Map<string, string[]>;
   /** A service's: the containers of its task definition, per stack; each gets the StopTimeout. */
   containersPerStack?: Map<string, string[]>;
+  /** What the StopTimeout gives the containers, for the file's header; the web service's drain by default. */
+  stopReason?: string;
 }
 
-/** The environment overrides apply to every environment's stack; the service's to its stack in every environment. */
-export function overrideTargets(service: string, serviceManifest: Record<string, unknown>, environments: Map<string, Record<string, unknown>>, appDomain: boolean): OverrideTarget[] {
+/**
+ * The environment overrides apply to every environment's stack; the service's to its stack in every environment, and
+ * each scheduled job's (`jobs`) to its own.
+ */
+export function overrideTargets(
+  service: string,
+  serviceManifest: Record<string, unknown>,
+  environments: Map<string, Record<string, unknown>>,
+  appDomain: boolean,
+  jobs: string[] = [],
+  workers: Map<string, Record<string, unknown>> = new Map(),
+): OverrideTarget[] {
   const names = [...environments.keys()].sort();
   return [
     {
@@ -42,6 +54,19 @@ export function overrideTargets(service: string, serviceManifest: Record<string,
       perStack: new Map(names.map((name) => [`${service} in ${name}`, serviceFunctions(serviceManifest, name)])),
       containersPerStack: new Map(names.map((name) => [`${service} in ${name}`, taskContainers(serviceManifest, service, name)])),
     },
+    // The Celery worker (a Backend Service): its containers get the StopTimeout too, for running tasks to finish.
+    ...[...workers].map(([worker, manifest]) => ({
+      folder: `copilot/${worker}/overrides`,
+      appliesTo: `the ${worker} service in every environment`,
+      perStack: new Map(names.map((name) => [`${worker} in ${name}`, serviceFunctions(manifest, name)])),
+      containersPerStack: new Map(names.map((name) => [`${worker} in ${name}`, taskContainers(manifest, worker, name)])),
+      stopReason: "time for the tasks it runs to finish (Celery's warm shutdown)",
+    })),
+    ...jobs.map((job) => ({
+      folder: `copilot/${job}/overrides`,
+      appliesTo: `the ${job} job in every environment`,
+      perStack: new Map(names.map((name) => [`${job} in ${name}`, jobFunctions()])),
+    })),
   ];
 }
 
@@ -56,7 +81,9 @@ const header = (target: OverrideTarget) =>
   [
     `# Moves Copilot's custom-resource Lambda functions off ${VERSIONS.copilot.renderedLambdaRuntime}, which AWS Lambda no longer accepts for`,
     `# creating or updating a function, to ${LAMBDA_RUNTIME}. Applies to: ${target.appliesTo}.`,
-    ...(target.containersPerStack ? [`# Gives every container of the task ${STOP_TIMEOUT_SECONDS} s to stop (StopTimeout): time to drain, see the manifest's deregistration_delay.`] : []),
+    ...(target.containersPerStack
+      ? [`# Gives every container of the task ${STOP_TIMEOUT_SECONDS} s to stop (StopTimeout): ${target.stopReason ?? "time to drain, see the manifest's deregistration_delay"}.`]
+      : []),
     '# copilot-django derives these patches from the manifests on every run (a patch for a function or container Copilot',
     `# does not render fails the deploy); patches of your own in this file are kept. ${GUIDE}, "Copilot's Lambda runtimes".`,
     '',

@@ -3,7 +3,7 @@
  * Everything computed lives here; templates only print it.
  */
 import { branchSlug, isProductionEnvironment, parseBranches } from './branches.js';
-import type { Answers } from './questions.js';
+import { HOUSEKEEPING_JOB_NAME, type Answers } from './questions.js';
 import { parseRepository, type SourceProvider } from './repository.js';
 import { NO_STATE, type RunState } from './rerun.js';
 import { pythonImageFor, type ExistingProject } from './detect.js';
@@ -26,6 +26,7 @@ const PROVIDED_ENVIRONMENT = [
   'DJANGO_HTTPS',
   'DJANGO_DOMAIN',
   'DJANGO_STATIC_ROOT',
+  'DJANGO_MEDIA_ROOT',
   'DJANGO_SETTINGS_MODULE',
   'WEB_CONCURRENCY',
   'GUNICORN_THREADS',
@@ -158,6 +159,91 @@ export interface TemplateContext {
   settingsEnvironment: SettingsEnvironment;
   /** The environment's database and the service's keys that read it; absent when the service stack holds one. */
   database?: DatabasePlan;
+  /** Uploaded files on S3 (--media s3): a private bucket per environment. */
+  media: boolean;
+  /** Uploaded files on the container's disk when no bucket is configured: the image's folder, owned by the app's user. */
+  mediaRoot: string;
+  /** A Celery worker service (--worker celery): a Backend Service on the Django image, Redis as its broker. */
+  worker?: WorkerPlan;
+  /** Scheduled jobs (--jobs): Django's housekeeping on the service's image; undefined without --jobs. */
+  job?: JobPlan;
+  /** What each pipeline packages (buildspec) and deploys (manifest), in order. */
+  pipelineWorkloads: PipelineWorkload[];
+  pipelineServices: string[];
+  pipelineJobs: string[];
+}
+
+/** A workload each pipeline packages and deploys, after those it depends on. */
+export interface PipelineWorkload {
+  name: string;
+  kind: 'svc' | 'job';
+  dependsOn: string[];
+  /** Why it waits, for the manifest's comment. */
+  why?: string;
+}
+
+/**
+ * The service first; the worker and the job after it, so they run the image the service was just deployed with, on
+ * the database its start migrated.
+ */
+function pipelineWorkloads(service: string, worker: WorkerPlan | undefined, job: JobPlan | undefined): PipelineWorkload[] {
+  return [
+    { name: service, kind: 'svc', dependsOn: [] },
+    ...(worker ? [{ name: worker.name, kind: 'svc' as const, dependsOn: [service], why: "the worker runs the service's image, on the database its start migrated" }] : []),
+    ...(job ? [{ name: job.name, kind: 'job' as const, dependsOn: [service], why: 'the job runs the image the service was just deployed with, on the database its start migrated' }] : []),
+  ];
+}
+
+/** A Copilot Scheduled Job running a management command on the service's Django image. */
+export interface JobPlan {
+  /** The job's Copilot name (copilot/<name>/manifest.yml), one per application. */
+  name: string;
+  /** Copilot's `on.schedule`: cron in UTC (5 fields), @daily, @every 6h. */
+  schedule: string;
+  /** Copilot's `timeout`: a run longer than this is stopped. */
+  timeout: string;
+  /** The arguments of `python manage.py`. */
+  command: string[];
+}
+
+/** Django's housekeeping: expired sessions out of the database (django-admin clearsessions), nightly. */
+export const HOUSEKEEPING_JOB: JobPlan = { name: HOUSEKEEPING_JOB_NAME, schedule: '17 3 * * *', timeout: '15m', command: ['clearsessions'] };
+
+/** The Celery worker (--worker celery): a Copilot Backend Service running the service's Django image. */
+export interface WorkerPlan {
+  /** Its Copilot name (copilot/<name>/manifest.yml): the service's name and `-worker`, within Copilot's 32 characters. */
+  name: string;
+  /** The Celery application `celery -A` loads: the deployment package's, for new and existing projects alike. */
+  celeryApp: string;
+  /** Worker processes (prefork): two on the task's half vCPU, as gunicorn's workers. */
+  concurrency: number;
+  /** DJANGO_START_UP in the worker's manifest: the entrypoint waits for migrations instead of running the start-up steps. */
+  startUp: string;
+  /** Redis OSS's major version on ElastiCache Serverless, and the image of the same major docker-compose.yml runs. */
+  redisMajorVersion: string;
+  localRedisImage: string;
+  /** Export names after `${App}-${Env}-` of the Redis addon (copilot/environments/addons/redis.yml). */
+  brokerUrlExport: string;
+  securityGroupExport: string;
+}
+
+/** `<service>-worker`, the service's name cut so the whole stays a Copilot name of at most 32 characters. */
+export function workerName(service: string): string {
+  const suffix = '-worker';
+  return `${service.slice(0, 32 - suffix.length).replace(/-+$/, '')}${suffix}`;
+}
+
+export function planWorker(service: string): WorkerPlan {
+  return {
+    name: workerName(service),
+    celeryApp: 'copilot_deploy.celery',
+    concurrency: 2,
+    startUp: 'wait-for-migrations',
+    redisMajorVersion: VERSIONS.redis.major,
+    localRedisImage: VERSIONS.redis.localImage,
+    brokerUrlExport: 'redisBrokerUrl',
+    securityGroupExport: 'redisSecurityGroup',
+  };
 }
 
 /** Task size: 0.5 vCPU and 1 GiB hold gunicorn and nginx with room for the admin; Fargate's valid pair. */
@@ -208,6 +294,9 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
   const separateFiles = existing && state.separateFiles;
   const djangoPrefix = answers.djangoDir === '.' ? '' : `${answers.djangoDir}/`;
   const imageDeployDir = separateFiles ? 'copilot_deploy/' : '';
+  const job = answers.jobs ? HOUSEKEEPING_JOB : undefined;
+  const worker = answers.worker === 'celery' ? planWorker(answers.service) : undefined;
+  const workloads = pipelineWorkloads(answers.service, worker, job);
   return {
     existingProject: existing,
     userSettingsModule: existing ? project.baseSettingsModule : 'config.settings',
@@ -241,7 +330,7 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     pythonImage: pythonImageFor(existing ? project.djangoVersion : VERSIONS.django.release),
     nginxImage: VERSIONS.nginx.image,
     localPostgresImage: VERSIONS.postgresql.localImage,
-    newProjectRequirements: newProjectRequirements(),
+    newProjectRequirements: newProjectRequirements({ worker: answers.worker === 'celery', media: answers.media === 's3' }),
     uid: 1000,
     gid: 1000,
     settingsModule: 'copilot_deploy.settings',
@@ -263,5 +352,12 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
       provided: PROVIDED_ENVIRONMENT,
     }),
     database: state.environmentDatabase ? planDatabase(answers.app) : undefined,
+    media: answers.media === 's3',
+    mediaRoot: '/srv/media',
+    worker,
+    job,
+    pipelineWorkloads: workloads,
+    pipelineServices: workloads.filter((workload) => workload.kind === 'svc').map((workload) => workload.name),
+    pipelineJobs: workloads.filter((workload) => workload.kind === 'job').map((workload) => workload.name),
   };
 }

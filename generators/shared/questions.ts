@@ -3,7 +3,7 @@
  * the stored answer; its `rule` is the only validation, applied in answers.ts to every answer wherever it came from.
  */
 import { basename } from 'node:path';
-import { copilotName, domainName, projectFolder, pythonModule, wsgiApplication } from './rules.js';
+import { copilotName, domainName, oneOf, projectFolder, pythonModule, wsgiApplication } from './rules.js';
 import type { SettingsChoice, WsgiChoice } from './detect.js';
 import { branchesRule, isProductionEnvironment, parseBranches } from './branches.js';
 import { repositoryRule, withoutCredentials } from './repository.js';
@@ -26,6 +26,12 @@ export interface Answers {
   settings: string;
   /** An existing project's WSGI application as gunicorn takes it (`module:callable`); '' for a new project. */
   wsgi: string;
+  /** Where uploaded files (Django's default storage) go in the cloud: 'none' (the task's disk), or 's3'. */
+  media: string;
+  /** A background worker service: 'none', or 'celery' (the same image running `celery worker`). */
+  worker: string;
+  /** Scheduled jobs running the service's image: Django's housekeeping, and the pattern for the team's commands. */
+  jobs: boolean;
 }
 
 export type QuestionName = keyof Answers;
@@ -223,4 +229,53 @@ export const questions: Question[] = [
     ruleDescription: 'be module:callable, like shop.wsgi:application',
     askReason: ({ wsgiChoice }) => wsgiChoice()?.doubt,
   },
+  {
+    name: 'media',
+    type: 'string',
+    message: 'Where uploaded files go: none, or s3 (a private S3 bucket per environment, served through signed URLs)',
+    default: () => 'none',
+    defaultDescription: 'none',
+    normalize: (value) => value.trim().toLowerCase(),
+    rule: oneOf(['none', 's3']),
+    ruleDescription: 'be none or s3',
+    choices: () => ['none', 's3'],
+  },
+  {
+    name: 'worker',
+    type: 'string',
+    message: 'A background worker: none, or celery (a worker service on the same image, Redis as its broker)',
+    default: () => 'none',
+    defaultDescription: 'none',
+    normalize: (value) => value.trim().toLowerCase(),
+    rule: oneOf(['none', 'celery']),
+    ruleDescription: 'be none or celery',
+    choices: () => ['none', 'celery'],
+  },
+  {
+    name: 'jobs',
+    type: 'boolean',
+    message: "Scheduled jobs on the service's image (Django's clearsessions nightly, and your own commands)?",
+    default: () => false,
+    defaultDescription: 'no',
+    normalize: (value) => value,
+    rule: () => undefined,
+  },
 ];
+
+/** The Copilot name of the scheduled job --jobs writes (plan.ts HOUSEKEEPING_JOB): no service may take it. */
+export const HOUSEKEEPING_JOB_NAME = 'housekeeping';
+
+/** The parts a re-run removes only with their `--remove-…` flag, and what turns each off. */
+export const OPTIONAL_PARTS = [
+  { answer: 'media', flag: 'remove-media', off: 'none', what: "the media bucket's addons (the bucket itself stays in AWS, retained)" },
+  { answer: 'worker', flag: 'remove-worker', off: 'none', what: 'the worker service and its broker' },
+  { answer: 'jobs', flag: 'remove-jobs', off: false, what: 'the scheduled jobs' },
+] as const;
+
+export type OptionalPart = (typeof OPTIONAL_PARTS)[number]['answer'];
+
+/** The optional parts the previous answers had on and these turn off. */
+export function droppedParts(previous: Answers | undefined, answers: Answers): OptionalPart[] {
+  if (!previous) return [];
+  return OPTIONAL_PARTS.filter((part) => previous[part.answer] !== part.off && answers[part.answer] === part.off).map((part) => part.answer);
+}

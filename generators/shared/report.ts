@@ -37,6 +37,8 @@ export interface RunOutcome {
   switchingNow: string[];
   switchedDirectly: string[];
   removed: string[];
+  /** What the optional parts this run turned off were (questions.ts OPTIONAL_PARTS `what`). */
+  removedParts: string[];
   deleted: string[];
   workloadDatabase?: string;
 }
@@ -119,6 +121,8 @@ export function runReport(run: RunOutcome): string[] {
   lines.push(...spotMessages(run));
   if (run.removed.length > 0) {
     lines.push(`Removed the environment(s) ${run.removed.join(', ')}: deleted ${run.deleted.join(', ') || 'no file'} and their overrides in copilot/${answers.service}/manifest.yml.`);
+  } else if (run.removedParts.length > 0) {
+    lines.push(`Removed ${run.removedParts.join(', and ')}: deleted ${run.deleted.join(', ') || 'no file'}.`);
   }
   if (run.workloadDatabase) lines.push(workloadDatabaseNote(answers, run.workloadDatabase, context.guide));
   if (firstRun) lines.push(nextSteps(context));

@@ -97,3 +97,8 @@ export function wsgiApplication(value: string): string | undefined {
   const broken = rest.length > 0 || callable === undefined || !PYTHON_MODULE.test(module) || !/^[A-Za-z_]\w*$/.test(callable);
   return broken ? 'be a WSGI application as gunicorn takes it, module:callable, like shop.wsgi:application' : undefined;
 }
+
+/** One of a fixed list of words. */
+export function oneOf(words: readonly string[]): (value: string) => string | undefined {
+  return (value) => (words.includes(value) ? undefined : `be one of ${words.join(', ')}`);
+}

@@ -43,9 +43,12 @@ function environmentSteps(context: TemplateContext, environments: EnvironmentPla
     },
     {
       command: `copilot env deploy --name ${environment.name}`,
-      why: context.database
-        ? 'its network, load balancer, cluster, and the database addon of copilot/environments/addons/ (the service reads it as DB_SECRET)'
-        : 'its network, load balancer and cluster',
+      why:
+        (context.database
+          ? 'its network, load balancer, cluster, and the database addon of copilot/environments/addons/ (the service reads it as DB_SECRET)'
+          : 'its network, load balancer and cluster') +
+        // The service's own addon imports the bucket's exports: the environment goes first.
+        (context.media ? '; the media bucket (copilot/environments/addons/media.yml), before the service imports it' : ''),
     },
   ]);
 }
@@ -62,10 +65,33 @@ function secretSteps(context: TemplateContext): RunbookStep[] {
 }
 
 function serviceDeploySteps(context: TemplateContext, environments: EnvironmentPlan[]): RunbookStep[] {
+  return environments.flatMap((environment) => [
+    {
+      command: `copilot svc deploy --name ${context.service} --env ${environment.name}`,
+      why: `builds the Django and nginx images and deploys them to ${environment.name}`,
+    },
+    ...workerDeploySteps(context, [environment]),
+  ]);
+}
+
+/** The Celery worker (--worker celery): the Django image again, as a Backend Service; it waits for the service's migrations. */
+function workerDeploySteps(context: TemplateContext, environments: EnvironmentPlan[]): RunbookStep[] {
+  const { worker } = context;
+  if (!worker) return [];
   return environments.map((environment) => ({
-    command: `copilot svc deploy --name ${context.service} --env ${environment.name}`,
-    why: `builds the Django and nginx images and deploys them to ${environment.name}`,
+    command: `copilot svc deploy --name ${worker.name} --env ${environment.name}`,
+    why: `the Celery worker on the same Django image in ${environment.name}; it starts once the service has migrated`,
   }));
+}
+
+function workerInitSteps(context: TemplateContext): RunbookStep[] {
+  if (!context.worker) return [];
+  return [
+    {
+      command: `copilot svc init --name ${context.worker.name}`,
+      why: `the Celery worker (a Backend Service), likewise; copilot/${context.worker.name}/manifest.yml is kept`,
+    },
+  ];
 }
 
 /** What the run wrote, by top-level path: what the pipelines build from must be on the branch. */
@@ -161,6 +187,15 @@ export function firstRunbook(context: TemplateContext): RunbookSection[] {
           command: `copilot svc init --name ${context.service}`,
           why: `adds it to the application and creates its ECR repository; copilot/${context.service}/manifest.yml is kept`,
         },
+        ...workerInitSteps(context),
+        ...(context.job
+          ? [
+              {
+                command: `copilot job init --name ${context.job.name} --type "Scheduled Job"`,
+                why: `the scheduled job, likewise; copilot/${context.job.name}/manifest.yml is kept (the pipelines deploy it after the service)`,
+              },
+            ]
+          : []),
       ],
     },
     {
@@ -190,6 +225,8 @@ export interface RerunChanges {
   removed: EnvironmentPlan[];
   /** The last run wrote pipelines (its repository), so their connection exists. */
   hadPipelines: boolean;
+  /** This run adds the Celery worker (--worker celery) to a project that had none. */
+  workerAdded?: boolean;
 }
 
 /** What changed between the last run's plan and this one's, for the steps in AWS. */
@@ -201,6 +238,7 @@ export function rerunChanges(previous: TemplateContext, context: TemplateContext
     added: context.environments.filter((environment) => !before.has(environment.name)),
     removed: previous.environments.filter((environment) => !now.has(environment.name)),
     hadPipelines: previous.source !== undefined,
+    workerAdded: previous.worker === undefined && context.worker !== undefined,
   };
 }
 
@@ -208,6 +246,19 @@ export function rerunChanges(previous: TemplateContext, context: TemplateContext
 export function rerunRunbook(context: TemplateContext, changes: RerunChanges): RunbookSection[] {
   const { added, removed, hadPipelines } = changes;
   const sections: RunbookSection[] = [];
+  // First: the worker's registration comes before any deploy of it, the new environments' included.
+  const kept = context.environments.filter((environment) => !added.includes(environment));
+  if (changes.workerAdded) {
+    sections.push({
+      title: 'The Celery worker',
+      intro: 'each environment gets its Redis (copilot/environments/addons/redis.yml) first; the service then reads it as REDIS_URL.',
+      steps: [
+        ...kept.map((environment) => ({ command: `copilot env deploy --name ${environment.name}`, why: `the Redis addon in ${environment.name}` })),
+        ...workerInitSteps(context),
+        ...serviceDeploySteps(context, kept),
+      ],
+    });
+  }
   if (added.length > 0) {
     const names = added.map((environment) => environment.name).join(', ');
     sections.push(
@@ -229,6 +280,7 @@ export function rerunRunbook(context: TemplateContext, changes: RerunChanges): R
       steps: removed.flatMap((environment) => [
         ...(hadPipelines ? [{ command: `copilot pipeline delete --name ${environment.pipelineName}`, why: `the pipeline of branch ${environment.branch}` }] : []),
         { command: `copilot svc delete --name ${context.service} --env ${environment.name}`, why: `the service in ${environment.name}` },
+        ...(context.worker ? [{ command: `copilot svc delete --name ${context.worker.name} --env ${environment.name}`, why: `the Celery worker in ${environment.name}` }] : []),
         {
           command: `copilot env delete --name ${environment.name}`,
           why: context.database ? 'the environment and its database addon (copilot/environments/addons/db.yml says what is kept)' : 'the environment',

@@ -31,6 +31,19 @@ export interface Versions {
   /** The PostgreSQL driver: psycopg 3 from the Django release that supports it, psycopg2 before. */
   psycopg: { requirement: string; fromDjango: string };
   psycopg2: { requirement: string };
+  /**
+   * Uploaded files on S3 (--media s3): django-storages' S3 backend (`storages.backends.s3boto3.S3Boto3Storage`, a
+   * name 1.13 defines and 1.14 keeps as an alias of `storages.backends.s3.S3Storage`) and the AWS SDK it drives.
+   */
+  djangoStorages: { requirement: string };
+  boto3: { requirement: string };
+  /**
+   * The Celery worker (--worker celery): Celery with its Redis extra, which pins a redis client its kombu supports;
+   * `redis` alone for a team's requirements that have Celery already (theirs stays as pinned).
+   */
+  celery: { requirement: string; redisRequirement: string };
+  /** The worker's broker: ElastiCache Serverless's Redis OSS major version, and the same major in docker-compose.yml. */
+  redis: { major: string; localImage: string };
   /** The nginx sidecar's base image. */
   nginx: { image: string };
   copilot: {
@@ -76,6 +89,10 @@ export const VERSIONS: Versions = {
   gunicorn: { requirement: 'gunicorn>=23,<24' },
   psycopg: { requirement: 'psycopg[binary]>=3.2,<4', fromDjango: '4.2' },
   psycopg2: { requirement: 'psycopg2-binary>=2.9,<3' },
+  djangoStorages: { requirement: 'django-storages[s3]>=1.14,<2' },
+  boto3: { requirement: 'boto3>=1.35,<2' },
+  celery: { requirement: 'celery[redis]>=5.5,<5.6', redisRequirement: 'redis>=4.5.2,<6' },
+  redis: { major: '7', localImage: 'redis:7-alpine' },
   nginx: { image: 'nginx:1.27-alpine' },
   copilot: { version: 'v1.34.1', renderedLambdaRuntime: 'nodejs20.x' },
   codebuild: { image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' },

@@ -58,6 +58,23 @@ run() {
     return "$step_status"
 }
 
+<% if (worker) { -%>
+# The worker (copilot/<%= worker.name %>/manifest.yml sets DJANGO_START_UP=<%= worker.startUp %>) runs none of the
+# start-up steps: the web service's tasks collect the static files and migrate. It waits until the migrations of its
+# code are applied, then starts; a task that waited too long exits, with a message that says so.
+if [ "${DJANGO_START_UP:-}" = "<%= worker.startUp %>" ]; then
+    echo "entrypoint: a worker: no start-up steps; waiting until the migrations are applied"
+    status=0
+    run python manage.py wait_for_migrations || status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "entrypoint: the migrations were not applied in time (exit status $status): $* does not start"
+        exit "$status"
+    fi
+    echo "entrypoint: starting $*"
+    exec "$@"
+fi
+
+<% } -%>
 # A task replaced with the same image and task definition (Spot interruption, failed health check, scale-out), on
 # a database and static volume where that image and task definition started before, with no migration changed
 # since, has nothing to do: copilot_deploy/started.py finds out without starting Django, and says why not when not.

@@ -119,7 +119,8 @@ function checkReferences(checker: Checker, value: unknown, at: string): void {
         if (entry && typeof second === 'string' && !(second in entry)) errors.push(`${at}: mapping ${map}.${name} has no key ${second}`);
       }
       checkReferences(checker, inner, at);
-    } else if (key === 'Fn::If' || key === 'Condition') {
+    } else if (key === 'Fn::If' || (key === 'Condition' && typeof inner === 'string')) {
+      // A map under Condition is an IAM policy statement's condition, not a reference to one of the template's.
       const condition = key === 'Fn::If' ? (inner as unknown[])[0] : inner;
       if (typeof condition !== 'string' || !(condition in (template.Conditions ?? {}))) errors.push(`${at}: condition ${JSON.stringify(condition)} is not declared`);
       if (key === 'Fn::If') checkReferences(checker, (inner as unknown[]).slice(1), at);

@@ -9,6 +9,7 @@
  *   The tag v1.34.1 (published 2025-04-08) was NOT in that snapshot, so its SHA could not be confirmed;
  *   fields added after v1.33.2 (if any) are missing here and show up as "unknown key".
  *   internal/pkg/manifest/lb_web_svc.go      LoadBalancedWebService(+Config), NetworkLoadBalancerConfiguration/Listener
+ *   internal/pkg/manifest/backend_svc.go     BackendService(+Config): the Celery worker's manifest
  *   internal/pkg/manifest/workload.go        Workload, Image, ImageLocationOrBuild, BuildArgsOrString, DockerBuildArgs,
  *                                            ImageOverride, StringSliceOrString, PublishConfig/Topic, NetworkConfig,
  *                                            ServiceConnectBoolOrArgs, PlacementArgOrString, SubnetListOrArgs,
@@ -46,7 +47,7 @@
  * the base manifest and on each merged environment (merge modelled on transform.go).
  */
 
-export type ManifestKind = 'service' | 'environment' | 'pipeline';
+export type ManifestKind = 'service' | 'job' | 'environment' | 'pipeline';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The schema DSL
@@ -734,8 +735,124 @@ export const pipelineSchema: Schema = obj(
   { required: ['name', 'version', 'source', 'stages'], rule: (v) => pipelineRules(v) },
 );
 
+// ---------------------------------------------------------------------------------------------------------------
+// Scheduled Job manifest (job.go: ScheduledJobConfig with ImageOverride and TaskConfig inline)
+// ---------------------------------------------------------------------------------------------------------------
+
+const scheduledJobConfigFields: Record<string, Schema> = {
+  image: mainImage,
+  entrypoint: stringOrList,
+  command: stringOrList,
+  // TaskConfig
+  cpu: int(),
+  memory: int(),
+  platform,
+  count,
+  exec,
+  variables: mapOf(variable),
+  env_file: str({ pattern: ENV_FILE, hint: 'environment file must have a .env file extension' }),
+  secrets: mapOf(secret),
+  storage,
+  // rest of ScheduledJobConfig
+  logging,
+  sidecars: mapOf(sidecar),
+  on: obj('JobTriggerConfig', { schedule: str() }),
+  // JobFailureHandlerConfig (inline)
+  timeout: str(),
+  retries: int({ min: 0 }),
+  network,
+  publish,
+  taskdef_overrides: taskdefOverrides,
+};
+
+export const scheduledJobSchema: Schema = obj(
+  'ScheduledJob',
+  {
+    name: str({ check: basicName('job') }),
+    type: str({ enum: ['Scheduled Job'] }),
+    ...scheduledJobConfigFields,
+    environments: mapOf(obj('ScheduledJobConfig', scheduledJobConfigFields), { nullValues: true }),
+  },
+  { required: ['name', 'type', 'on'] },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Backend Service (backend_svc.go: BackendServiceConfig with ImageOverride and TaskConfig inline; validate.go
+// BackendService.validate / BackendServiceConfig.validate). `image` is ImageWithHealthcheckAndOptionalPort: the keys
+// of ImageWithPortAndHealthcheck, port optional; `http` is HTTP (an internal load balancer), never a bool.
+// ---------------------------------------------------------------------------------------------------------------
+
+const backendServiceConfigFields: Record<string, Schema> = {
+  image: mainImage,
+  entrypoint: stringOrList,
+  command: stringOrList,
+  http,
+  // TaskConfig
+  cpu: int(),
+  memory: int(),
+  platform,
+  count,
+  exec,
+  variables: mapOf(variable),
+  env_file: str({ pattern: ENV_FILE, hint: 'environment file must have a .env file extension' }),
+  secrets: mapOf(secret),
+  storage,
+  // rest of BackendServiceConfig
+  logging,
+  sidecars: mapOf(sidecar),
+  network,
+  publish,
+  taskdef_overrides: taskdefOverrides,
+  deployment,
+  observability,
+};
+
+export const backendServiceSchema: Schema = obj(
+  'BackendService',
+  {
+    name: str({ check: basicName('service') }),
+    type: str({ enum: ['Backend Service'] }),
+    ...backendServiceConfigFields,
+    environments: mapOf(obj('BackendServiceConfig', backendServiceConfigFields), { nullValues: true }),
+  },
+  {
+    required: ['name', 'type'],
+    rule: (doc) => {
+      const { environments, ...base } = doc;
+      const views: Array<[string, Obj]> = [['', base], ...Object.entries(asMap(environments)).filter(([, o]) => isMap(o)).map(([env, o]): [string, Obj] => [`environments.${env} (merged with the base manifest): `, asMap(mergeOverride(base, o))])];
+      const out: string[] = [];
+      for (const [prefix, view] of views) for (const problem of backendViewRules(view)) if (!out.includes(problem) && !out.includes(`${prefix}${problem}`)) out.push(`${prefix}${problem}`);
+      return out;
+    },
+  },
+);
+
+/** validate.go BackendServiceConfig.validate on one (merged) view: image, http without requests scaling, count, ARM and Spot. */
+function backendViewRules(m: Obj): string[] {
+  const out: string[] = [];
+  const image = m['image'];
+  if (!isMap(image) || (image['build'] === undefined && image['location'] === undefined)) out.push('image: either "image.build" or "image.location" needs to be specified');
+  const count = m['count'];
+  if (isMap(count)) {
+    const hasScaling = SCALING_FIELDS.some((k) => count[k] !== undefined);
+    const hasRange = count['range'] !== undefined;
+    if (count['spot'] !== undefined && (hasRange || hasScaling)) out.push('count.spot: mutually exclusive with range/cpu_percentage/memory_percentage/requests/response_time');
+    if (!hasRange && hasScaling) out.push('count.range: must be specified if cpu_percentage, memory_percentage, requests or response_time are specified');
+    if (hasRange && !hasScaling) out.push('count: at least one of cpu_percentage, memory_percentage, requests or response_time must be specified with "range"');
+    if (!isMap(m['http']) && (count['requests'] !== undefined || count['response_time'] !== undefined)) out.push('http: must be specified if "count.requests" or "count.response_time" are specified');
+  }
+  const http = m['http'];
+  if (isMap(http) && Object.keys(http).length > 0 && http['path'] === undefined) out.push('http.path: required key missing');
+  const plat = m['platform'];
+  const arch = (isMap(plat) ? String(plat['architecture'] ?? '') : typeof plat === 'string' ? (plat.split('/')[1] ?? '') : '').toLowerCase();
+  const c = asMap(count);
+  if ((arch === 'arm' || arch === 'arm64') && (c['spot'] !== undefined || asMap(c['range'])['spot_from'] !== undefined)) out.push(`count.spot: 'Fargate Spot' is not supported when deploying on ARM architecture (platform ${arch})`);
+  return out;
+}
+
 const SCHEMAS: Record<ManifestKind, Schema> = {
   service: serviceSchema,
+  job: scheduledJobSchema,
   environment: environmentSchema,
   pipeline: pipelineSchema,
 };
@@ -747,7 +864,9 @@ const SCHEMAS: Record<ManifestKind, Schema> = {
 /** Returns human-readable problems (`path: message`), or an empty list when `doc` is a valid manifest of `kind`. */
 export function checkManifest(kind: ManifestKind, doc: unknown): string[] {
   const out: string[] = [];
-  check(SCHEMAS[kind], doc, '', out);
+  // A service is a Load Balanced Web Service or a Backend Service (the Celery worker), told by its `type`.
+  const backend = kind === 'service' && isMap(doc) && doc['type'] === 'Backend Service';
+  check(backend ? backendServiceSchema : SCHEMAS[kind], doc, '', out);
   return [...new Set(out)];
 }
 

@@ -43,6 +43,11 @@ const checks = {
   whitenoise: () => (pythonHas('whitenoise') ? PYTHON : undefined),
   decouple: () => (pythonHas('decouple') ? PYTHON : undefined),
   environ: () => (pythonHas('environ') ? PYTHON : undefined),
+  // The Celery worker (--worker celery): Debian's python3-celery (with python3-redis) and redis-server.
+  celery: () => (pythonHas('celery') && pythonHas('redis') ? PYTHON : undefined),
+  redis: () => which('/usr/bin/redis-server') ?? which('redis-server'),
+  // Uploads on S3 (--media s3): Debian's python3-django-storages and python3-boto3.
+  storages: () => (pythonHas('storages') && pythonHas('boto3') ? PYTHON : undefined),
 } satisfies Record<string, () => string | undefined>;
 
 export type Program = keyof typeof checks;

@@ -79,6 +79,63 @@ if _static_root:
     else:
         STATICFILES_STORAGE = _manifest_storage
 
+# Uploaded files (Django's default storage). With the environment's media bucket (MEDIA_BUCKET_NAME, handed to the
+# task by the workload addon copilot/<workload>/addons/media.yml): django-storages' S3 backend on a private bucket,
+# each file downloaded through a URL signed for an hour, with the task role's credentials (boto3 reads them from the
+# ECS endpoint: no key in settings or environment). Otherwise files on disk, in a folder the app's user can write.
+# A default storage of the project's own that is not on the file system (its own S3, GCS, ...) stays as it is: its
+# files and URLs are already there.
+_media_bucket = os.environ.get("MEDIA_BUCKET_NAME", "")
+_file_system_storages = ("django.core.files.storage.FileSystemStorage", "django.core.files.storage.filesystem.FileSystemStorage")
+_storages_now = globals().get("STORAGES") or _yours.get("STORAGES") or {}
+_default_storage_now = (_storages_now.get("default") or {}).get("BACKEND") or (
+    _yours.get("DEFAULT_FILE_STORAGE") if django.VERSION < (5, 1) else None
+) or _file_system_storages[0]
+_media_on_file_system = _default_storage_now in _file_system_storages
+if _media_on_file_system and _media_bucket:
+    _media_options = {
+        "bucket_name": _media_bucket,
+        # Signed URLs (X-Amz-Signature), never public objects: the bucket blocks public access and ACLs.
+        "querystring_auth": True,
+        "querystring_expire": 3600,
+        "signature_version": "s3v4",
+        "default_acl": None,
+        # A second upload under a taken name gets a name of its own instead of replacing the first file.
+        "file_overwrite": False,
+        "region_name": os.environ.get("AWS_REGION") or None,
+        # An S3-compatible server for local runs and tests only; the manifests never set it.
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+    }
+    _s3_storage = "storages.backends.s3boto3.S3Boto3Storage"
+    if django.VERSION >= (4, 2):
+        STORAGES = {
+            **_storages_now,
+            "default": {"BACKEND": _s3_storage, "OPTIONS": _media_options},
+            "staticfiles": _storages_now.get("staticfiles")
+            or {"BACKEND": _yours.get("STATICFILES_STORAGE") or "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+        globals().pop("STATICFILES_STORAGE", None)
+        globals().pop("DEFAULT_FILE_STORAGE", None)
+    else:
+        DEFAULT_FILE_STORAGE = _s3_storage
+        AWS_STORAGE_BUCKET_NAME = _media_options["bucket_name"]
+        AWS_QUERYSTRING_AUTH = _media_options["querystring_auth"]
+        AWS_QUERYSTRING_EXPIRE = _media_options["querystring_expire"]
+        AWS_S3_SIGNATURE_VERSION = _media_options["signature_version"]
+        AWS_DEFAULT_ACL = _media_options["default_acl"]
+        AWS_S3_FILE_OVERWRITE = _media_options["file_overwrite"]
+        AWS_S3_REGION_NAME = _media_options["region_name"]
+        AWS_S3_ENDPOINT_URL = _media_options["endpoint_url"]
+elif _media_on_file_system:
+    # The image's DJANGO_MEDIA_ROOT (owned by the app's user; a volume in docker compose), else the project's own
+    # MEDIA_ROOT, else media/ beside manage.py. In the cloud without the bucket, the task's own disk: files are lost
+    # when the task is replaced (`--media s3` keeps them).
+    MEDIA_ROOT = (
+        os.environ.get("DJANGO_MEDIA_ROOT")
+        or _yours.get("MEDIA_ROOT")
+        or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "media")
+    )
+
 # Everything to stdout, where ECS sends it to CloudWatch Logs (`copilot svc logs`), unless the project configures
 # logging itself. Django's own default shows errors only with DEBUG on, so a failing request would leave no trace.
 if "LOGGING" not in _yours:
@@ -146,3 +203,48 @@ if IN_CLOUD:
 else:
     # docker compose runs the image as the task would, DEBUG off, behind nginx on localhost.
     ALLOWED_HOSTS = _with(_yours.get("ALLOWED_HOSTS", []), *LOCAL_HOSTS, *HOST_NAMES)
+<% if (worker) { -%>
+
+# Celery (the <%= worker.name %> service runs `celery -A <%= worker.celeryApp %> worker`): broker and results in the
+# environment's Redis, REDIS_URL (copilot/environments/addons/redis.yml, rediss://: TLS, the server's certificate
+# checked against the system's CAs); locally the project's own broker, else a Redis on localhost.
+_redis_url = os.environ.get("REDIS_URL", "")
+if _redis_url:
+    CELERY_BROKER_URL = CELERY_RESULT_BACKEND = _redis_url
+elif IN_CLOUD:
+    raise ImproperlyConfigured(
+        "No Celery broker: REDIS_URL is not set. The environment's Redis (copilot/environments/addons/redis.yml, "
+        "deployed by `copilot env deploy`) reaches the services through `variables: REDIS_URL: from_cfn` in their "
+        "manifests."
+    )
+else:
+    CELERY_BROKER_URL = _yours.get("CELERY_BROKER_URL") or "redis://localhost:6379/0"
+    CELERY_RESULT_BACKEND = _yours.get("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
+if CELERY_BROKER_URL.startswith("rediss://"):
+    import ssl as _ssl
+
+    CELERY_BROKER_USE_SSL = CELERY_REDIS_BACKEND_USE_SSL = {"ssl_cert_reqs": _ssl.CERT_REQUIRED}
+# A task is acknowledged once it has run, not when it is taken: a worker killed mid-task (a Spot interruption past
+# the stop timeout, out of memory) leaves it in Redis, which hands it to a worker again once the visibility timeout
+# is over. So tasks must be safe to run twice. Each process takes one task at a time: none waits, prefetched, behind
+# a long one. A task is stopped at CELERY_TASK_TIME_LIMIT; the visibility timeout must be longer, or Redis would hand
+# a task that still runs to a second worker.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT") or 30 * 60)
+# SoftTimeLimitExceeded in the task first, for it to clean up: 30 s before the hard limit (less for short limits).
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - min(30, CELERY_TASK_TIME_LIMIT // 10)
+_visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT") or 2 * CELERY_TASK_TIME_LIMIT)
+if _visibility_timeout <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT {_visibility_timeout} must be longer than CELERY_TASK_TIME_LIMIT "
+        f"{CELERY_TASK_TIME_LIMIT}: Redis would hand a task still running to a second worker."
+    )
+# ElastiCache Serverless shards keys, and a command on keys of two shards fails (CROSSSLOT): the prefix's {celery}
+# puts every key of Celery's in one slot.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout, "global_keyprefix": "{celery}:"}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": "{celery}:"}
+<% } -%>

@@ -38,7 +38,10 @@ export const BASE_IMAGES: BaseImage[] = [
     accounts: [],
     // `python` and `python3` resolve to Debian's interpreter, which has Django, gunicorn and psycopg2.
     symlinks: { '/usr/local/bin/python': '/usr/bin/python3', '/usr/local/bin/python3': '/usr/bin/python3' },
-    files: {},
+    files: {
+      // The console script `pip install celery` writes; Debian's python3-celery has the module but not the command.
+      '/usr/local/bin/celery': { content: '#!/usr/local/bin/python\nimport sys\nfrom celery.__main__ import main\nsys.exit(main())\n', mode: 0o755 },
+    },
   },
   {
     // docker-library/nginx, Alpine variants: user nginx (101:101), logs linked to the container's output.
@@ -119,4 +122,10 @@ export const PIP_STAND_INS: Record<string, string> = {
   whitenoise: 'whitenoise',
   'python-decouple': 'decouple',
   'django-environ': 'environ',
+  // The Celery worker (--worker celery): python3-celery and python3-redis.
+  celery: 'celery',
+  redis: 'redis',
+  // Uploads on S3 (--media s3): python3-django-storages and python3-boto3.
+  'django-storages': 'storages',
+  boto3: 'boto3',
 };

@@ -53,6 +53,20 @@ export class Browser {
     const headers = this.headers({ 'Content-Type': 'application/x-www-form-urlencoded', Origin: this.origin, Referer: `${this.origin}${referer}` });
     return this.keepCookies(await this.task.request({ path, method: 'POST', headers, body }));
   }
+
+  /** A form with files, as a browser posts it (multipart/form-data); `files` maps a field to its file's name and text. */
+  async postMultipart(path: string, form: Record<string, string>, files: Record<string, { name: string; content: string }>, referer: string): Promise<HttpResponse> {
+    const boundary = `----browser${Date.now().toString(16)}`;
+    const parts = [
+      ...Object.entries(form).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
+      ...Object.entries(files).map(
+        ([name, file]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${file.name}"\r\nContent-Type: text/plain\r\n\r\n${file.content}\r\n`,
+      ),
+    ];
+    const body = `${parts.join('')}--${boundary}--\r\n`;
+    const headers = this.headers({ 'Content-Type': `multipart/form-data; boundary=${boundary}`, Origin: this.origin, Referer: `${this.origin}${referer}` });
+    return this.keepCookies(await this.task.request({ path, method: 'POST', headers, body }));
+  }
 }
 
 /** The hidden CSRF token of the first form in a page. */

@@ -1,5 +1,5 @@
 /**
- * The ECS task a Copilot Load Balanced Web Service manifest describes, read as Copilot reads it: the workspace's
+ * The ECS task a Copilot Load Balanced Web Service (or Backend Service) manifest describes, read as Copilot reads it: the workspace's
  * application, the service manifest merged with one environment's override (`environments.<env>`: maps merged
  * key by key, lists and scalars replaced), the main container from `image`, one container per `sidecars` entry,
  * the volumes and where each container mounts them, and what the load balancer targets.
@@ -27,6 +27,8 @@ export interface ContainerDefinition {
   mounts: Mount[];
   /** The manifest's `variables` for this container (after the environment's override). */
   variables: Record<string, string>;
+  /** Variables whose value is a CloudFormation export (`from_cfn`), name → export: the caller hands the values over. */
+  variableExports?: Record<string, string>;
   /** Secret names (`secrets` keys); the values are handed over by the caller, as SSM would. */
   secrets: string[];
   /** Each secret's SSM parameter name (`/copilot/<app>/<env>/secrets/NAME`), or `from_cfn:<export>`. */
@@ -107,6 +109,21 @@ function variables(value: unknown, where: string): Record<string, string> {
   return result;
 }
 
+/** A service's variables: the plain ones, and those from an export (`from_cfn`), whose values the test hands over. */
+function serviceVariables(value: unknown): { variables: Record<string, string>; variableExports: Record<string, string> } {
+  const doc = isMap(value) ? value : {};
+  const plain = Object.fromEntries(Object.entries(doc).filter(([, variable]) => !isMap(variable)));
+  return { variables: variables(plain, ''), variableExports: variableExports(doc) };
+}
+
+function variableExports(value: unknown): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(isMap(value) ? value : {})
+      .filter(([, variable]) => isMap(variable))
+      .map(([name, variable]) => [name, String((variable as Doc).from_cfn)]),
+  );
+}
+
 /** Copilot's image.build: a Dockerfile path (context = its folder), or {dockerfile, context}. */
 function buildPaths(projectDir: string, image: unknown, where: string): { dockerfile: string; context: string } {
   const build = isMap(image) ? image.build : undefined;
@@ -144,11 +161,16 @@ function stopTimeouts(serviceFolder: string, containers: ContainerDefinition[]):
   return timeouts;
 }
 
-export function readTaskDefinition(projectDir: string, environment: string): TaskDefinition {
-  const services = manifestPaths(projectDir).services.filter(
-    (path) => (parse(readFileSync(path, 'utf8')) as Doc).type === 'Load Balanced Web Service',
-  );
-  if (services.length !== 1) throw new Error(`expected one Load Balanced Web Service manifest, found ${services.length}`);
+/**
+ * The task definition of the Load Balanced Web Service, or of the service named `serviceName` (a Backend Service: no
+ * load balancer, so its `target` is the main container with port 0 and its health check is empty).
+ */
+export function readTaskDefinition(projectDir: string, environment: string, serviceName?: string): TaskDefinition {
+  const services = manifestPaths(projectDir).services.filter((path) => {
+    const doc = parse(readFileSync(path, 'utf8')) as Doc;
+    return serviceName === undefined ? doc.type === 'Load Balanced Web Service' : doc.name === serviceName;
+  });
+  if (services.length !== 1) throw new Error(`expected one ${serviceName ?? 'Load Balanced Web Service'} manifest, found ${services.length}`);
   const base = parse(readFileSync(services[0], 'utf8')) as Doc;
   const overrides = isMap(base.environments) ? base.environments : {};
   const manifest = mergeOverride(base, isMap(overrides[environment]) ? overrides[environment] : {});
@@ -171,7 +193,7 @@ export function readTaskDefinition(projectDir: string, environment: string): Tas
     ...buildPaths(projectDir, manifest.image, service),
     port: portNumber(isMap(manifest.image) ? manifest.image.port : undefined),
     mounts: mainMounts,
-    variables: variables(manifest.variables, service),
+    ...serviceVariables(manifest.variables),
     secrets: Object.keys(isMap(manifest.secrets) ? manifest.secrets : {}),
     secretParameters: secretParameters(manifest.secrets),
     entrypoint: stringList(manifest.entrypoint),
@@ -189,7 +211,7 @@ export function readTaskDefinition(projectDir: string, environment: string): Tas
         path: String(mount.path),
         readOnly: mount.read_only !== false,
       })),
-      variables: variables(doc.variables, `sidecars.${name}`),
+      ...serviceVariables(doc.variables),
       secrets: Object.keys(isMap(doc.secrets) ? doc.secrets : {}),
       secretParameters: secretParameters(doc.secrets),
       entrypoint: stringList(doc.entrypoint),
@@ -199,6 +221,20 @@ export function readTaskDefinition(projectDir: string, environment: string): Tas
   const containers = [main, ...sidecars];
 
   const http = isMap(manifest.http) ? manifest.http : {};
+  if (manifest.type === 'Backend Service' && Object.keys(http).length === 0) {
+    return {
+      projectDir,
+      app: readWorkspaceApp(projectDir),
+      service,
+      environment,
+      containers,
+      target: { container: service, port: 0 },
+      healthCheck: { path: '', successCodes: '' },
+      volumes,
+      stopTimeouts: stopTimeouts(dirname(services[0]), containers),
+      manifest,
+    };
+  }
   const targetName = typeof http.target_container === 'string' ? http.target_container : service;
   const targetContainer = containers.find((container) => container.name === targetName);
   if (!targetContainer) throw new Error(`http.target_container: no container named ${targetName}`);
@@ -219,6 +255,42 @@ export function readTaskDefinition(projectDir: string, environment: string): Tas
     healthCheck,
     volumes,
     stopTimeouts: stopTimeouts(dirname(services[0]), containers),
+    manifest,
+  };
+}
+
+/**
+ * The task of a Copilot Scheduled Job (job.go), as its manifest describes it in one environment: one container from
+ * `image`, with the manifest's entrypoint, command, variables and secrets. No load balancer targets it, so `target`
+ * names the container without a port and `healthCheck` is unused; the task ends when its command does.
+ */
+export function readJobDefinition(projectDir: string, environment: string, job: string): TaskDefinition {
+  const path = join(projectDir, 'copilot', job, 'manifest.yml');
+  const base = parse(readFileSync(path, 'utf8')) as Doc;
+  if (base.type !== 'Scheduled Job') throw new Error(`${path}: not a Scheduled Job manifest`);
+  const overrides = isMap(base.environments) ? base.environments : {};
+  const manifest = mergeOverride(base, isMap(overrides[environment]) ? overrides[environment] : {});
+  const name = String(manifest.name);
+  const container: ContainerDefinition = {
+    name,
+    ...buildPaths(projectDir, manifest.image, name),
+    mounts: [],
+    variables: variables(manifest.variables, name),
+    secrets: Object.keys(isMap(manifest.secrets) ? manifest.secrets : {}),
+    secretParameters: secretParameters(manifest.secrets),
+    entrypoint: stringList(manifest.entrypoint),
+    command: stringList(manifest.command),
+  };
+  return {
+    projectDir,
+    app: readWorkspaceApp(projectDir),
+    service: name,
+    environment,
+    containers: [container],
+    target: { container: name, port: 0 },
+    healthCheck: { path: '', successCodes: '' },
+    volumes: {},
+    stopTimeouts: { [name]: DEFAULT_STOP_TIMEOUT_SECONDS },
     manifest,
   };
 }

@@ -42,9 +42,12 @@ export class Simulation {
     }
   }
 
-  /** What `copilot svc deploy --env <environment>` would deploy: the task definition and its built images. */
-  async deploy(projectDir: string, environment: string): Promise<Deployment> {
-    const definition = readTaskDefinition(projectDir, environment);
+  /**
+   * What `copilot svc deploy --env <environment>` would deploy: the task definition and its built images. `service`:
+   * that service's (a Backend Service too), else the Load Balanced Web Service's.
+   */
+  async deploy(projectDir: string, environment: string, service?: string): Promise<Deployment> {
+    const definition = readTaskDefinition(projectDir, environment, service);
     const images: Record<string, Image> = {};
     for (const container of definition.containers) {
       const name = `${definition.app}-${definition.service}-${container.name}-${randomBytes(3).toString('hex')}`;
@@ -73,7 +76,14 @@ export class Simulation {
   /** A task of the deployment; `variables` adds to the manifest's variables of each named container. */
   startTask(
     deployment: Deployment,
-    options: { database: Database; volumes: Record<string, string>; secrets: Record<string, string>; variables?: VariableOverrides },
+    options: {
+      database: Database;
+      volumes: Record<string, string>;
+      secrets: Record<string, string>;
+      variables?: VariableOverrides;
+      /** The task role's credentials on the metadata endpoint (S3Server.serveCredentials). */
+      credentialsRelativeUri?: string;
+    },
   ): Promise<Task> {
     return Task.start(
       { scratch: this.scratch, vpc: this.vpc, metadata: this.metadata },
@@ -88,6 +98,7 @@ export class Simulation {
         volumes: options.volumes,
         loadBalancerDns: deployment.loadBalancerDns,
         variables: options.variables,
+        credentialsRelativeUri: options.credentialsRelativeUri,
       },
     );
   }

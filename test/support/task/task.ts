@@ -34,6 +34,11 @@ export interface TaskInputs {
   loadBalancerDns: string;
   /** Variables added to (or replacing) the manifest's, by container name. */
   variables?: VariableOverrides;
+  /**
+   * Where the ECS agent answers the task role's credentials (s3.ts): every container gets it as
+   * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, as ECS gives it to the containers of a task with a task role.
+   */
+  credentialsRelativeUri?: string;
 }
 
 export interface TaskServices {
@@ -85,6 +90,7 @@ function containerEnvironment(inputs: TaskInputs, container: ContainerDefinition
     AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE',
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
+    ...(inputs.credentialsRelativeUri ? { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: inputs.credentialsRelativeUri } : {}),
   };
   const secrets = Object.fromEntries(
     container.secrets.map((name) => {
@@ -94,6 +100,10 @@ function containerEnvironment(inputs: TaskInputs, container: ContainerDefinition
   );
   const addons = container === definition.containers[0] ? inputs.addonSecrets : {};
   const overrides = inputs.variables?.[container.name] ?? {};
+  // A `from_cfn` variable's value is the environment stack's export: the test hands it over as a variable.
+  for (const [name, exported] of Object.entries(container.variableExports ?? {})) {
+    if (overrides[name] === undefined) throw new Error(`variable ${name} (container ${container.name}) comes from the export ${exported}: pass its value in variables`);
+  }
   return { HOME: image.user.home, ...image.env, ...copilot, ...container.variables, ...overrides, ...secrets, ...addons, ...ecs };
 }
 
