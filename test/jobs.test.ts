@@ -213,3 +213,24 @@ describe('the media bucket for the worker and the job', () => {
     expect(listFiles(cwd)).toContain('copilot/django-worker/manifest.yml');
   });
 });
+
+test('a project with media, a worker and jobs, run again without them: told what would go, nothing removed without consent', async () => {
+  const cwd = await generateProject({ ...DEMO_FLAGS, media: 's3', worker: 'celery', jobs: true });
+  const before = snapshot(cwd);
+  const result = await runCli(['--yes', '--media', 'none', '--worker', 'none', '--jobs=no'], cwd);
+  expect(result.code).toBe(1);
+  for (const [flag, consent, file] of [
+    ['--media none', '--remove-media', 'copilot/environments/addons/media.yml'],
+    ['--worker none', '--remove-worker', 'copilot/django-worker/manifest.yml'],
+    ['--jobs=no', '--remove-jobs', JOB],
+  ]) {
+    expect(result.stderr).toMatch(new RegExp(`${flag} turns off [^\\n]*${file.replace(/[./]/g, '\\$&')}[^\\n]*Pass ${consent} to do so\\.`));
+  }
+  expect(snapshot(cwd)).toEqual(before);
+  // Consent for one part is not enough: each part turned off needs its own, and until then nothing is written.
+  const partial = await runCli(['--yes', '--media', 'none', '--worker', 'none', '--jobs=no', '--remove-jobs'], cwd);
+  expect(partial.code).toBe(1);
+  expect(snapshot(cwd)).toEqual(before);
+  expect((await runCli(['--yes', '--media', 'none', '--worker', 'none', '--jobs=no', '--remove-media', '--remove-worker', '--remove-jobs'], cwd)).code).toBe(0);
+  expect(listFiles(cwd).filter((file) => /addons\/(media|redis)\.yml$|django-worker|housekeeping/.test(file))).toEqual([]);
+});

@@ -515,12 +515,12 @@ const nlb = obj('NetworkLoadBalancerConfiguration', {
   additional_listeners: listOf(obj('NetworkLoadBalancerListener', nlbListenerFields, { required: ['port'] })),
 });
 
-/** lb_web_svc.go LoadBalancedWebServiceConfig (TaskConfig and ImageOverride inline): the keys allowed per environment too. */
-const lbwsConfigFields: Record<string, Schema> = {
+/** workload.go ImageOverride and TaskConfig, inline in every workload's config: the image, its overrides, the task. */
+const imageAndTaskFields: Record<string, Schema> = {
   image: mainImage,
+  // ImageOverride
   entrypoint: stringOrList,
   command: stringOrList,
-  http: httpOrBool,
   // TaskConfig
   cpu: int(),
   memory: int(),
@@ -531,6 +531,12 @@ const lbwsConfigFields: Record<string, Schema> = {
   env_file: str({ pattern: ENV_FILE, hint: 'environment file must have a .env file extension' }),
   secrets: mapOf(secret),
   storage,
+};
+
+/** lb_web_svc.go LoadBalancedWebServiceConfig (TaskConfig and ImageOverride inline): the keys allowed per environment too. */
+const lbwsConfigFields: Record<string, Schema> = {
+  ...imageAndTaskFields,
+  http: httpOrBool,
   // rest of LoadBalancedWebServiceConfig
   logging,
   sidecars: mapOf(sidecar),
@@ -740,19 +746,7 @@ export const pipelineSchema: Schema = obj(
 // ---------------------------------------------------------------------------------------------------------------
 
 const scheduledJobConfigFields: Record<string, Schema> = {
-  image: mainImage,
-  entrypoint: stringOrList,
-  command: stringOrList,
-  // TaskConfig
-  cpu: int(),
-  memory: int(),
-  platform,
-  count,
-  exec,
-  variables: mapOf(variable),
-  env_file: str({ pattern: ENV_FILE, hint: 'environment file must have a .env file extension' }),
-  secrets: mapOf(secret),
-  storage,
+  ...imageAndTaskFields,
   // rest of ScheduledJobConfig
   logging,
   sidecars: mapOf(sidecar),
@@ -783,20 +777,8 @@ export const scheduledJobSchema: Schema = obj(
 // ---------------------------------------------------------------------------------------------------------------
 
 const backendServiceConfigFields: Record<string, Schema> = {
-  image: mainImage,
-  entrypoint: stringOrList,
-  command: stringOrList,
+  ...imageAndTaskFields,
   http,
-  // TaskConfig
-  cpu: int(),
-  memory: int(),
-  platform,
-  count,
-  exec,
-  variables: mapOf(variable),
-  env_file: str({ pattern: ENV_FILE, hint: 'environment file must have a .env file extension' }),
-  secrets: mapOf(secret),
-  storage,
   // rest of BackendServiceConfig
   logging,
   sidecars: mapOf(sidecar),

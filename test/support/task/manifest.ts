@@ -222,18 +222,7 @@ export function readTaskDefinition(projectDir: string, environment: string, serv
 
   const http = isMap(manifest.http) ? manifest.http : {};
   if (manifest.type === 'Backend Service' && Object.keys(http).length === 0) {
-    return {
-      projectDir,
-      app: readWorkspaceApp(projectDir),
-      service,
-      environment,
-      containers,
-      target: { container: service, port: 0 },
-      healthCheck: { path: '', successCodes: '' },
-      volumes,
-      stopTimeouts: stopTimeouts(dirname(services[0]), containers),
-      manifest,
-    };
+    return withoutLoadBalancer({ projectDir, app: readWorkspaceApp(projectDir), service, environment, containers, volumes, stopTimeouts: stopTimeouts(dirname(services[0]), containers), manifest });
   }
   const targetName = typeof http.target_container === 'string' ? http.target_container : service;
   const targetContainer = containers.find((container) => container.name === targetName);
@@ -281,16 +270,10 @@ export function readJobDefinition(projectDir: string, environment: string, job: 
     entrypoint: stringList(manifest.entrypoint),
     command: stringList(manifest.command),
   };
-  return {
-    projectDir,
-    app: readWorkspaceApp(projectDir),
-    service: name,
-    environment,
-    containers: [container],
-    target: { container: name, port: 0 },
-    healthCheck: { path: '', successCodes: '' },
-    volumes: {},
-    stopTimeouts: { [name]: DEFAULT_STOP_TIMEOUT_SECONDS },
-    manifest,
-  };
+  return withoutLoadBalancer({ projectDir, app: readWorkspaceApp(projectDir), service: name, environment, containers: [container], volumes: {}, stopTimeouts: { [name]: DEFAULT_STOP_TIMEOUT_SECONDS }, manifest });
+}
+
+/** A task no load balancer targets (a worker, a job): `target` names the main container without a port, no health check. */
+function withoutLoadBalancer(task: Omit<TaskDefinition, 'target' | 'healthCheck'>): TaskDefinition {
+  return { ...task, target: { container: task.containers[0].name, port: 0 }, healthCheck: { path: '', successCodes: '' } };
 }
