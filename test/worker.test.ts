@@ -410,7 +410,9 @@ describeTask('the worker in the task simulation', () => {
   const ready = (task: Task) => waitFor('the worker to take tasks', () => (/celery@\S+ ready\./.test(output(task)) ? true : undefined), { patienceMs: 60_000, context: () => output(task) });
 
   async function enqueue(token: string): Promise<void> {
-    const response = await webTask.request({ path: `/probe/enqueue/?token=${token}`, headers: { Host: web.loadBalancerDns } });
+    const response = await webTask.request({ path: `/probe/enqueue/?token=${token}`, headers: { Host: web.loadBalancerDns } }).catch((error: Error) => {
+      throw new Error(`${error.message}\n${webTask.logs()}\n${redis.logs()}`);
+    });
     expect(response.status).toBe(202);
   }
 

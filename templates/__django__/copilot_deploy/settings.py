@@ -231,6 +231,11 @@ if CELERY_BROKER_URL.startswith("rediss://"):
 # a task that still runs to a second worker.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Return values are stored only for tasks that ask (`@shared_task(ignore_result=False)`), errors always: otherwise
+# every .delay() in a web request subscribes gunicorn's process to the task's result channel, on one Redis PubSub
+# connection that its threads share and that redis-py does not make thread-safe.
+CELERY_TASK_IGNORE_RESULT = _yours.get("CELERY_TASK_IGNORE_RESULT", True)
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
