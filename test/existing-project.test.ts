@@ -18,7 +18,7 @@ import { cloudEnvironment } from './support/task-environment.js';
 const GUNICORN = VERSIONS.gunicorn.requirement;
 const PSYCOPG = VERSIONS.psycopg.requirement;
 
-const FLAGS = { app: 'demo', domain: 'example.com', branches: 'develop:dev,main:prod', spot: true, repository: 'https://github.com/example/demo', media: 'none', worker: 'none', jobs: false };
+const FLAGS = { app: 'demo', domain: 'example.com', branches: 'develop:dev,main:prod', spot: true, repository: 'https://github.com/example/demo', media: 'none', worker: 'none', jobs: false, target: 'copilot' };
 
 const EXPECTED = {
   startproject: { dir: '.', settings: 'mysite.settings', wsgi: 'mysite.wsgi:application', requirements: undefined, added: [] as string[] },

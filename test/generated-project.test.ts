@@ -71,7 +71,7 @@ describe('yo copilot-django --yes with the demo flags', () => {
 
   test('stores the answers, and no secret, in .yo-rc.json', () => {
     const { version, written, ...stored } = JSON.parse(readText(folder, '.yo-rc.json'))['generator-copilot-django'];
-    expect(stored).toEqual({ ...DEMO_FLAGS, service: 'django', allowHttp: false, djangoDir: 'app', settings: '', wsgi: '', media: 'none', worker: 'none', jobs: false, environmentDatabase: true });
+    expect(stored).toEqual({ ...DEMO_FLAGS, service: 'django', allowHttp: false, djangoDir: 'app', settings: '', wsgi: '', media: 'none', worker: 'none', jobs: false, target: 'copilot', environmentDatabase: true });
     expect(readText(folder, '.yo-rc.json')).not.toMatch(/password|secret/i);
     // The record of the run: the version that wrote, and each file it wrote with the hash of what it wrote.
     expect(version).toBe(packageVersion());
@@ -278,14 +278,14 @@ describe('without flags', () => {
   test('asks each question once and uses the answers', async () => {
     const answers = { app: 'shop', service: 'web', domain: 'shop.example.org', branches: 'main:prod', spot: false, repository: 'https://bitbucket.org/team/shop', media: 'none', worker: 'none', jobs: false };
     const result = await runApp({}, { answers });
-    expect(result.askedQuestions.map((question) => question.name)).toEqual(['app', 'service', 'domain', 'branches', 'spot', 'repository', 'media', 'worker', 'jobs']);
+    expect(result.askedQuestions.map((question) => question.name)).toEqual(['app', 'service', 'domain', 'branches', 'spot', 'repository', 'media', 'worker', 'jobs', 'target']);
     const manifest = parse(result.getSnapshot()[join(result.cwd, 'copilot/web/manifest.yml')]?.contents ?? readText(result.cwd, 'copilot/web/manifest.yml'));
     expect(manifest.name).toBe('web');
     expect(readYaml(result.cwd, 'copilot/pipelines/shop-main/manifest.yml').source).toMatchObject({ provider: 'Bitbucket', properties: { connection_name: 'shop-bitbucket' } });
   });
 
   test('a flag skips its prompt', async () => {
-    const result = await runApp({ app: 'shop', spot: true, media: 'none', worker: 'none', jobs: false }, { answers: { service: 'django', domain: '', branches: 'main:prod', allowHttp: true, repository: '' } });
+    const result = await runApp({ app: 'shop', spot: true, media: 'none', worker: 'none', jobs: false, target: 'copilot' }, { answers: { service: 'django', domain: '', branches: 'main:prod', allowHttp: true, repository: '' } });
     // Without a domain, production over plain HTTP is asked too.
     expect(result.askedQuestions.map((question) => question.name)).toEqual(['service', 'domain', 'branches', 'allowHttp', 'repository']);
   });

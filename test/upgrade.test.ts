@@ -108,7 +108,13 @@ describe(`a new project ${RELEASE} generated, edited by its team, run again with
     const upgraded = untouched.filter((file) => released[file] !== expected.get(file));
     const patched = Object.keys(released).filter(isPatchFile).filter((file) => readText(cwd, file) !== released[file]);
     expect(patched.length).toBeGreaterThan(0);
-    expect(changedFiles(cwd)).toEqual([...upgraded, ...patched, 'copilot/django/manifest.yml', '.yo-rc.json'].sort());
+    // .gitignore gets the lines this version ignores and the release did not, below the release's.
+    const ignored = readText(cwd, '.gitignore');
+    expect(ignored.startsWith(released['.gitignore'])).toBe(true);
+    const added = ignored.slice(released['.gitignore'].length).split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(added.length).toBeGreaterThan(0);
+    expect(expected.get('.gitignore')!.split('\n')).toEqual(expect.arrayContaining(added));
+    expect(changedFiles(cwd)).toEqual([...upgraded, ...patched, '.gitignore', 'copilot/django/manifest.yml', '.yo-rc.json'].sort());
   });
 
   test('.yo-rc.json records this version and what it wrote; a second run changes nothing', async () => {

@@ -90,6 +90,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   private updated: string[] = [];
   /** Files whose edits were kept while the generator's changes were merged in. */
   private merged: string[] = [];
+  /** Files of the team's that got the generator's lines appended (.gitignore) or the guide's section (README.md). */
+  private appended: string[] = [];
   /** What the run says about Copilot's Lambda runtime patches (overrides.ts). */
   private overrideNotices: string[] = [];
   private writtenOverrides: string[] = [];
@@ -181,8 +183,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     if (this.storedState) this._readRecord(stored);
     // Runs before --settings and --wsgi existed stored neither: the project was detected then, as it is now. Runs
     // before --allow-http existed wrote production environments without a domain as they were asked to.
-    // Runs before --media, --worker and --jobs existed wrote none of them.
-    this.storedForBase = { settings: '', wsgi: '', allowHttp: true, media: 'none', worker: 'none', jobs: false, ...this.storedRaw };
+    // Runs before --media, --worker and --jobs existed wrote none of them; runs before --target, no CDK app.
+    this.storedForBase = { settings: '', wsgi: '', allowHttp: true, media: 'none', worker: 'none', jobs: false, target: 'copilot', ...this.storedRaw };
     try {
       this.previous = { answers: validateAnswers(this.storedForBase, () => 'stored'), state };
     } catch {
@@ -333,6 +335,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
       manifestEnvironment: manifestEnvironmentNames(manifest),
       updated: this.updated,
       merged: this.merged,
+      appended: this.appended,
       addedRequirements: this.addedRequirements,
       keptConflicts: this.keptConflicts,
       writtenOverrides: this.writtenOverrides,
@@ -508,7 +511,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
         return;
       case 'update':
       case 'merge':
-        (decision.action === 'update' ? this.updated : this.merged).push(file.destination);
+        (decision.action === 'update' ? this.updated : file.merge === 'yaml' ? this.merged : this.appended).push(file.destination);
         this._writeResolved(destination, decision.text, file.executable);
         return;
       case 'conflict':

@@ -40,6 +40,7 @@ const VALUE_NAMES: Record<QuestionName, string> = {
   media: 'none|s3',
   worker: 'none|celery',
   jobs: '',
+  target: 'copilot|cdk',
 };
 
 const CWD: Flag = {

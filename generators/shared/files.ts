@@ -138,6 +138,8 @@ const groups: FileGroup[] = [
   },
   // Django's housekeeping on a schedule (plan.ts HOUSEKEEPING_JOB); each pipeline deploys it with the service.
   { parts: ['jobs'], condition: (context) => context.job !== undefined, templates: [{ template: 'copilot/__job__/manifest.yml', merge: 'yaml' }] },
+  // The AWS CDK app (--target cdk, infra.ts): the same task as the Copilot files, beside them; they stay as they are.
+  { condition: (context) => context.target === 'cdk', templates: templatesUnder('infra', () => true) },
   // Copilot's release signing key, one file that every pipeline's buildspec verifies the binary against.
   { condition: (context) => context.source !== undefined, templates: ['copilot/pipelines/amazon-ecs-public-key.asc'] },
   {

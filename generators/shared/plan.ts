@@ -12,6 +12,7 @@ import { planSettingsEnvironment, type SettingsEnvironment } from './settings-en
 import { GUIDE, ROOT_README } from './guide.js';
 import { newProjectRequirements } from './requirements.js';
 import { VERSIONS } from './versions.js';
+import { planInfra, type HealthCheckPlan, type InfraPlan } from './infra.js';
 
 /**
  * What the task's environment already holds, which a team's settings may read: the manifest's own variables and
@@ -123,6 +124,8 @@ export interface TemplateContext {
   nginxPort: number;
   nginxContainer: string;
   healthPath: string;
+  /** The load balancer's health check (its path is healthPath). */
+  healthCheck: HealthCheckPlan;
   /**
    * The target group's deregistration delay, in seconds: after SIGTERM nginx and gunicorn keep serving this long, so
    * that a task stopped before the load balancer has deregistered it (a Spot interruption) drops no request.
@@ -171,6 +174,10 @@ export interface TemplateContext {
   pipelineWorkloads: PipelineWorkload[];
   pipelineServices: string[];
   pipelineJobs: string[];
+  /** What deploys the project (--target): 'copilot', or 'cdk' (the Copilot files and an AWS CDK app in infra/). */
+  target: string;
+  /** The CDK app's values (infra.ts); undefined unless --target cdk. */
+  infra?: InfraPlan;
 }
 
 /** A workload each pipeline packages and deploys, after those it depends on. */
@@ -287,6 +294,9 @@ function planSource(answers: Answers): PipelineSource | undefined {
   return { ...repository, connectionName };
 }
 
+/** The service manifest's `http.healthcheck` (the Copilot manifest's values, the CDK app's target group). */
+const HEALTH_CHECK: HealthCheckPlan = { path: '/healthz/', successCodes: '200', healthyThreshold: 2, unhealthyThreshold: 3, intervalSeconds: 10, timeoutSeconds: 5, gracePeriodSeconds: 120 };
+
 export function planContext(answers: Answers, state: RunState = NO_STATE, project?: ExistingProject): TemplateContext {
   const { workers, threads } = gunicornSize(TASK_CPU);
   const existing = state.existingProject && project !== undefined;
@@ -297,7 +307,7 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
   const job = answers.jobs ? HOUSEKEEPING_JOB : undefined;
   const worker = answers.worker === 'celery' ? planWorker(answers.service) : undefined;
   const workloads = pipelineWorkloads(answers.service, worker, job);
-  return {
+  const context: TemplateContext = {
     existingProject: existing,
     userSettingsModule: existing ? project.baseSettingsModule : 'config.settings',
     requirementsFile,
@@ -324,7 +334,8 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     djangoPort: 8000,
     nginxPort: 8080,
     nginxContainer: 'nginx',
-    healthPath: '/healthz/',
+    healthPath: HEALTH_CHECK.path,
+    healthCheck: HEALTH_CHECK,
     drainSeconds: 30,
     vpcCidr: '10.0.0.0/16',
     pythonImage: pythonImageFor(existing ? project.djangoVersion : VERSIONS.django.release),
@@ -359,5 +370,9 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     pipelineWorkloads: workloads,
     pipelineServices: workloads.filter((workload) => workload.kind === 'svc').map((workload) => workload.name),
     pipelineJobs: workloads.filter((workload) => workload.kind === 'job').map((workload) => workload.name),
+    target: answers.target,
   };
+  // Set either way: a template asks `if (infra)`.
+  context.infra = answers.target === 'cdk' ? planInfra({ ...context, databaseName: planDatabase(answers.app).name }) : undefined;
+  return context;
 }

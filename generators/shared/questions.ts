@@ -32,6 +32,8 @@ export interface Answers {
   worker: string;
   /** Scheduled jobs running the service's image: Django's housekeeping, and the pattern for the team's commands. */
   jobs: boolean;
+  /** What deploys the project: 'copilot' (the manifests under copilot/), or 'cdk' (also an AWS CDK app in infra/). */
+  target: string;
 }
 
 export type QuestionName = keyof Answers;
@@ -259,6 +261,17 @@ export const questions: Question[] = [
     defaultDescription: 'no',
     normalize: (value) => value,
     rule: () => undefined,
+  },
+  {
+    name: 'target',
+    type: 'string',
+    message: 'What deploys it: copilot, or cdk (also an AWS CDK app in infra/ building the same task, beside copilot/)',
+    default: () => 'copilot',
+    defaultDescription: 'copilot',
+    normalize: (value) => value.trim().toLowerCase(),
+    rule: oneOf(['copilot', 'cdk']),
+    ruleDescription: 'be copilot or cdk',
+    choices: () => ['copilot', 'cdk'],
   },
 ];
 

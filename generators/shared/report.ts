@@ -29,6 +29,7 @@ export interface RunOutcome {
   manifestEnvironment: Set<string>;
   updated: string[];
   merged: string[];
+  appended: string[];
   addedRequirements: string[];
   keptConflicts: string[];
   writtenOverrides: string[];
@@ -101,6 +102,7 @@ export function runReport(run: RunOutcome): string[] {
   }
   if (run.updated.length > 0) lines.push(`Updated, as you had left them since the last run: ${run.updated.join(', ')}.`);
   if (run.merged.length > 0) lines.push(`Brought the generator's changes into your edited ${run.merged.join(', ')}; your edits stay.`);
+  if (run.appended.length > 0) lines.push(`Added what the generator needs to ${run.appended.join(', ')}, below what was there.`);
   if (run.addedRequirements.length > 0) lines.push(`Added to your requirements: ${run.addedRequirements.join(', ')}.`);
   if (run.keptConflicts.length > 0) {
     lines.push(

@@ -65,6 +65,13 @@ export interface Versions {
     /** The stand-in for Aurora in docker-compose.yml: the same major. */
     localImage: string;
   };
+  /**
+   * The CDK app of --target cdk (infra/package.json), pinned exactly: the library its stacks are written against,
+   * the CLI that synthesizes them (a CLI release reads the cloud assembly of every library release up to its own
+   * date), the construct base and cdk-nag's rules. This repository's devDependencies pin the same versions: the tests
+   * synthesize the generated app with them (test/cdk.test.ts checks they match).
+   */
+  cdk: { awsCdkLib: string; awsCdk: string; constructs: string; cdkNag: string; typescript: string; nodeTypes: string };
 }
 
 const POSTGRESQL_MAJOR = '16';
@@ -98,6 +105,7 @@ export const VERSIONS: Versions = {
   codebuild: { image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' },
   lambdaRuntime: 'nodejs24.x',
   postgresql: { major: POSTGRESQL_MAJOR, localImage: `postgres:${POSTGRESQL_MAJOR}-alpine` },
+  cdk: { awsCdkLib: '2.276.0', awsCdk: '2.1148.1', constructs: '10.8.1', cdkNag: '3.0.2', typescript: '5.9.3', nodeTypes: '20.19.43' },
 };
 
 /** The Python image for a Python version: `python:3.12-slim-bookworm`. */

@@ -61,6 +61,7 @@ export function parseTemplate(text: string): Record<string, any> {
 
 const TOP_LEVEL = new Set(['AWSTemplateFormatVersion', 'Description', 'Metadata', 'Parameters', 'Rules', 'Mappings', 'Conditions', 'Transform', 'Resources', 'Outputs']);
 const RESOURCE_KEYS = new Set(['Type', 'Properties', 'DependsOn', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy', 'Metadata', 'CreationPolicy', 'UpdatePolicy']);
+const CDK_METADATA = 'AWS::CDK::Metadata';
 const POLICIES = new Set(['Delete', 'Retain', 'Snapshot', 'RetainExceptOnCreate']);
 const PSEUDO_PARAMETERS = new Set(['AWS::AccountId', 'AWS::NotificationARNs', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix']);
 
@@ -199,6 +200,9 @@ export function templateErrors(template: Record<string, any>, specs: SpecDatabas
     for (const policy of ['DeletionPolicy', 'UpdateReplacePolicy']) {
       if (policy in resource && !POLICIES.has(resource[policy])) errors.push(`${at}.${policy}: ${JSON.stringify(resource[policy])} is not a policy`);
     }
+    // CDK's version report: CloudFormation accepts this type without a registry schema (aws-cdk-lib core, Stack's
+    // MetadataResource; turned off by the app's `analyticsReporting: false`).
+    if (resource.Type === CDK_METADATA) continue;
     const spec = resourceSpec(specs, resource.Type);
     if (!spec) {
       errors.push(`${at}.Type: ${JSON.stringify(resource.Type)} is not a CloudFormation resource type`);

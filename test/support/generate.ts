@@ -30,7 +30,7 @@ export const DEMO_FLAGS = {
  * The answers DEMO_FLAGS give a new project in `app/`, validated, on one branch: what tests that render templates
  * without running the generator hand to planContext.
  */
-export const DEMO_ANSWERS: Answers = { ...DEMO_FLAGS, service: 'django', branches: 'develop:dev', djangoDir: 'app', settings: '', wsgi: '', allowHttp: false, media: 'none', worker: 'none', jobs: false };
+export const DEMO_ANSWERS: Answers = { ...DEMO_FLAGS, service: 'django', branches: 'develop:dev', djangoDir: 'app', settings: '', wsgi: '', allowHttp: false, media: 'none', worker: 'none', jobs: false, target: 'copilot' };
 
 export function temporaryFolder(prefix = 'copilot-django-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

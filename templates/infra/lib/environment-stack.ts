@@ -1,0 +1,92 @@
+/**
+ * One environment of the project: what Copilot's environment stack (network, cluster, load balancer, the database
+ * addon) and the service's stack hold, in one stack of its own, beside Copilot's during a migration.
+ */
+import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import type { Construct } from 'constructs';
+import { Database } from './database';
+import type { Environment, Project } from './project';
+import { StaticFiles } from './static-files';
+import { WebService } from './web-service';
+
+export interface EnvironmentStackProps extends StackProps {
+  project: Project;
+  environment: Environment;
+}
+
+export class EnvironmentStack extends Stack {
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    super(scope, id, props);
+    const { project, environment } = props;
+
+    // Copilot's default environment network: two AZs, public subnets for the load balancer and the tasks, private
+    // ones for the database and the file system, and no NAT gateway (Copilot adds them only for workloads placed in
+    // private subnets; this one is public, behind its security group). Its CIDR is the one nginx trusts for the
+    // client address (nginx.conf's set_real_ip_from).
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(project.vpcCidr),
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+    });
+    Validations.of(vpc).acknowledge(...[
+      { id: 'AwsSolutions-VPC7', reason: 'As the Copilot environment: no flow logs. The load balancer, the tasks and the database log what they serve; add flow logs when an audit asks for them.' },
+    ]);
+
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      enableFargateCapacityProviders: true,
+      containerInsightsV2: environment.containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
+    });
+    if (!environment.containerInsights) {
+      Validations.of(cluster).acknowledge(...[
+        { id: 'AwsSolutions-ECS4', reason: 'As the Copilot environment manifest: Container Insights in production only; elsewhere its metrics cost more than they tell.' },
+      ]);
+    }
+
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      dropInvalidHeaderFields: true,
+    });
+    Validations.of(loadBalancer).acknowledge(...[
+      { id: 'AwsSolutions-ELB2', reason: 'As the Copilot environment: no access logs (nginx logs every request to CloudWatch Logs); they need a bucket of their own, a choice left to the team.' },
+      { id: 'AwsSolutions-EC23', reason: 'The public web site: the load balancer takes HTTP and HTTPS from anywhere, as Copilot\'s.' },
+    ]);
+
+    let listener: elbv2.ApplicationListener;
+    if (environment.hostName) {
+      const zone = route53.HostedZone.fromLookup(this, 'Zone', { domainName: project.domain });
+      const certificate = new acm.Certificate(this, 'Certificate', { domainName: environment.hostName, validation: acm.CertificateValidation.fromDns(zone) });
+      listener = loadBalancer.addListener('Https', { port: 443, certificates: [certificate], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS });
+      // Plain HTTP only redirects, as Copilot's listener does.
+      loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+      new route53.ARecord(this, 'Alias', { zone, recordName: environment.hostName, target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(loadBalancer)) });
+    } else {
+      listener = loadBalancer.addListener('Http', { port: 80 });
+    }
+
+    const database = new Database(this, 'Database', { vpc, project, environment });
+    const staticFiles = new StaticFiles(this, 'StaticFiles', { vpc, project });
+    const web = new WebService(this, 'Web', {
+      project,
+      environment,
+      cluster,
+      listener,
+      staticFiles,
+      databaseSecret: database.secret,
+      loadBalancerDnsName: loadBalancer.loadBalancerDnsName,
+    });
+    database.cluster.connections.allowDefaultPortFrom(web.service, 'PostgreSQL from the service\'s tasks only');
+  }
+}

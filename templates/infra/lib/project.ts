@@ -1,0 +1,51 @@
+/**
+ * The project as the generator planned it from its answers (.yo-rc.json): the same values the Copilot manifests
+ * under copilot/ print. Written by generator-copilot-django; a re-run rewrites it from the answers.
+ */
+export interface Environment {
+  name: string;
+  stackName: string;
+  /** The service's name in the domain's hosted zone; '' without a domain (plain HTTP). */
+  hostName: string;
+  production: boolean;
+  /** Tasks, and how many of them stay on regular Fargate when the others run on Fargate Spot. */
+  count: number;
+  spot: boolean;
+  onDemand: number;
+  /** Aurora Serverless v2 capacity in ACUs; a minimum of 0 pauses the database when idle. */
+  databaseCapacity: { min: number; max: number };
+  containerInsights: boolean;
+}
+
+export interface Project {
+  app: string;
+  service: string;
+  domain: string;
+  account: string;
+  region: string;
+  vpcCidr: string;
+  environments: Environment[];
+  /** Build contexts from the repository root; Dockerfiles relative to their context. */
+  django: { context: string; dockerfile: string; exclude: string[]; port: number; container: string };
+  nginx: { context: string; dockerfile: string; port: number; container: string };
+  cpu: number;
+  memory: number;
+  stopTimeoutSeconds: number;
+  healthCheck: {
+    path: string;
+    successCodes: string;
+    healthyThreshold: number;
+    unhealthyThreshold: number;
+    intervalSeconds: number;
+    timeoutSeconds: number;
+    gracePeriodSeconds: number;
+  };
+  deregistrationDelaySeconds: number;
+  staticFiles: { path: string; volume: string; uid: number; gid: number };
+  database: { name: string; engineMajorVersion: string; port: number };
+  variables: Record<string, string>;
+  /** Container variable → its SSM parameter's name under /copilot/<app>/<env>/secrets/ (Copilot's names). */
+  secrets: Record<string, string>;
+}
+
+export const PROJECT: Project = <%- JSON.stringify(infra.project, null, 2) %>;

@@ -1,0 +1,44 @@
+/**
+ * The generated CDK app (infra/) synthesized as a user runs it, `cdk synth` with its cdk.json, offline: no AWS
+ * credentials, no AWS configuration, no instance metadata. The app's packages are this repository's (its
+ * devDependencies pin the versions infra/package.json pins, versions.ts), through a node_modules link.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT } from './generate.js';
+
+export interface Synthesis {
+  /** Each stack's template, by stack name. */
+  templates: Record<string, Record<string, any>>;
+  output: string;
+}
+
+/** The environment without anything that could reach AWS: an empty home, no AWS variables, no metadata service. */
+function offlineEnvironment(): NodeJS.ProcessEnv {
+  const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && !name.startsWith('CDK_')));
+  return { ...environment, HOME: mkdtempSync(join(tmpdir(), 'cdk-home-')), AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true', FORCE_COLOR: '0' };
+}
+
+/** `cdk synth` in `<project>/infra`; rejects with the CLI's output when it fails (a compile error, a cdk-nag finding, a lookup). */
+export async function synthesize(project: string): Promise<Synthesis> {
+  const infra = join(project, 'infra');
+  if (!existsSync(join(infra, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(infra, 'node_modules'), 'dir');
+  let output: string;
+  try {
+    const result = await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--no-notices', '--quiet'], { cwd: infra, env: offlineEnvironment(), maxBuffer: 64 * 1024 * 1024 });
+    output = result.stdout + result.stderr;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`cdk synth failed in ${infra}:\n${stdout ?? ''}${stderr ?? ''}`);
+  }
+  const manifest = JSON.parse(readFileSync(join(infra, 'cdk.out', 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; properties?: { templateFile?: string } }> };
+  const templates = Object.fromEntries(
+    Object.entries(manifest.artifacts)
+      .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
+      .map(([name, artifact]) => [name, JSON.parse(readFileSync(join(infra, 'cdk.out', artifact.properties!.templateFile!), 'utf8'))]),
+  );
+  return { templates, output };
+}
