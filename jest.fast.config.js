@@ -23,6 +23,9 @@ export default {
     '<rootDir>/test/static-storage\\.test\\.ts$',
     '<rootDir>/test/superuser\\.test\\.ts$',
     '<rootDir>/test/project-shapes\\.test\\.ts$',
+    // The CDK app synthesized (tsc and cdk synth, about 10 s each), and its task in the simulation.
+    '<rootDir>/test/cdk\\.test\\.ts$',
+    '<rootDir>/test/cdk-task\\.test\\.ts$',
     // npm pack, and the tarball installed and run.
     '<rootDir>/test/package\\.test\\.ts$',
   ],

@@ -62,6 +62,25 @@ const generated = emptyFolder();
 run([process.execPath, command, ...DEMO_FLAGS], generated);
 
 const yoEnvironment = { ...process.env, HOME: yoHome, NO_UPDATE_NOTIFIER: '1' };
+
+/**
+ * --target cdk: the generated infra/ app's `npx cdk synth` as a user runs it (its cdk.json's build, then the app, cdk-nag
+ * inside), offline as test/support/cdk.ts runs it (no AWS variables, an empty HOME, no instance metadata), its
+ * node_modules a link to ours; against `npx cdk --version` in the same folder (npx and the CLI's own start).
+ */
+const cdkFolder = emptyFolder();
+run([process.execPath, command, ...DEMO_FLAGS, '--target', 'cdk'], cdkFolder);
+const infra = join(cdkFolder, 'infra');
+symlinkSync(join(root, 'node_modules'), join(infra, 'node_modules'), 'dir');
+const cdkHome = join(scratch, 'cdk-home');
+mkdirSync(cdkHome);
+const cdkEnvironment = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && !name.startsWith('CDK_'))),
+  HOME: cdkHome,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  CDK_DISABLE_CLI_TELEMETRY: 'true',
+  FORCE_COLOR: '0',
+};
 const subjects = {
   node: { shown: 'node -e 0', argv: () => [process.execPath, '-e', '0'] },
   first: { shown: `copilot-django ${DEMO_FLAGS.join(' ')}`, argv: () => [process.execPath, command, ...DEMO_FLAGS], cwd: emptyFolder },
@@ -76,6 +95,8 @@ const subjects = {
     cwd: () => emptyFolder(installed),
     env: yoEnvironment,
   },
+  cdkVersion: { shown: 'npx cdk --version', argv: () => ['npx', 'cdk', '--version'], cwd: () => infra, env: cdkEnvironment },
+  cdkSynth: { shown: 'npx cdk synth --no-notices --quiet  (in infra/ of a project generated with --target cdk, offline)', argv: () => ['npx', 'cdk', 'synth', '--no-notices', '--quiet'], cwd: () => infra, env: cdkEnvironment },
 };
 
 function run(argv, cwd = root, env = process.env) {
@@ -127,6 +148,8 @@ const rows = [
   yoRow('first run through yo, package linked', subjects.yo, m.yo, yoBaseline),
   ['baseline, package installed: yo up to running a generator', subjects.yoLookupInstalled.shown, seconds(m.yoLookupInstalled), `${ratio(m.yoLookupInstalled / m.node)} node -e 0`, ''],
   yoRow('first run through yo, package installed', subjects.yoInstalled, m.yoInstalled, yoBaselineInstalled),
+  ["baseline: the CDK CLI's own start", subjects.cdkVersion.shown, seconds(m.cdkVersion), `${ratio(m.cdkVersion / m.node)} node -e 0`, ''],
+  ['synth of the generated CDK app (both environments, cdk-nag)', subjects.cdkSynth.shown, seconds(m.cdkSynth), `${ratio(m.cdkSynth / m.cdkVersion)} npx cdk --version`, ''],
   // The generated task's figures (restart against first start, nginx against Django) come from the task simulation:
   // test/bench/task.bench.ts, which `npm run bench` runs after this script.
 ];

@@ -25,6 +25,25 @@ function onlyResource(template: Template, type: string): Record<string, any> {
   return resources[0] as Record<string, any>;
 }
 
+/** `template` without the construct paths CDK notes in each resource's metadata (the one thing a stage changes). */
+function withoutConstructPaths(template: Record<string, any>): Record<string, any> {
+  return JSON.parse(JSON.stringify(template, (key, value) => (key === 'aws:cdk:path' ? undefined : value)));
+}
+
+interface PipelineAction {
+  Name: string;
+  ActionTypeId: { Category: string; Provider: string };
+  Configuration?: Record<string, any>;
+  RunOrder?: number;
+}
+
+/** The one CodePipeline of a pipeline stack, and its actions with the stage each is in. */
+function pipelineOf(template: Record<string, any>): { properties: Record<string, any>; actions: Array<PipelineAction & { stage: string }> } {
+  const properties = onlyResource(Template.fromJSON(template), 'AWS::CodePipeline::Pipeline').Properties;
+  const actions = (properties.Stages as Array<{ Name: string; Actions: PipelineAction[] }>).flatMap((stage) => stage.Actions.map((action) => ({ ...action, stage: stage.Name })));
+  return { properties, actions };
+}
+
 describe('a project with a domain, Fargate Spot and two environments', () => {
   let project: string;
   let synthesis: Synthesis;
@@ -37,13 +56,62 @@ describe('a project with a domain, Fargate Spot and two environments', () => {
   });
 
   test('writes one stack per environment, beside the Copilot files, and stores the answer', () => {
-    expect(Object.keys(synthesis.templates).sort()).toEqual(['demo-dev-cdk', 'demo-prod-cdk']);
+    expect(Object.keys(synthesis.templates).sort()).toEqual(['demo-dev-cdk', 'demo-develop-cdk-pipeline', 'demo-main-cdk-pipeline', 'demo-prod-cdk']);
     expect(listFiles(project)).toEqual(expect.arrayContaining(['copilot/django/manifest.yml', 'infra/cdk.json', 'infra/package.json', 'infra/bin/app.ts']));
     expect(JSON.parse(readText(project, '.yo-rc.json'))['generator-copilot-django'].target).toBe('cdk');
   });
 
-  test('every synthesized resource is valid CloudFormation', () => {
-    for (const template of Object.values(synthesis.templates)) expect(templateErrors(template)).toEqual([]);
+  test('every synthesized resource is valid CloudFormation, the pipeline stacks\' too', () => {
+    for (const [name, template] of Object.entries(synthesis.templates)) expect({ name, errors: templateErrors(template) }).toEqual({ name, errors: [] });
+  });
+
+  test('one V2 pipeline per branch, started by pushes to its branch only, through the Copilot pipelines\' connection', () => {
+    const connectionArn = JSON.parse(readText(project, 'infra/cdk.json')).context.connectionArn;
+    expect(connectionArn).toMatch(/^arn:aws:codestar-connections:us-east-1:123456789012:connection\//);
+    expect(readText(project, 'copilot/pipelines/demo-main/manifest.yml')).toContain('connection_name: demo-github');
+    expect(readText(project, 'copilot/README.md')).toContain('"demo-github"');
+    for (const [branch, pipelineName] of [['develop', 'demo-develop-cdk'], ['main', 'demo-main-cdk']]) {
+      const { properties, actions } = pipelineOf(synthesis.templates[`demo-${branch}-cdk-pipeline`]);
+      expect(properties.Name).toBe(pipelineName);
+      expect(properties.PipelineType).toBe('V2');
+      const sources = actions.filter((action) => action.ActionTypeId.Category === 'Source');
+      expect(sources).toHaveLength(1);
+      expect(sources[0].ActionTypeId.Provider).toBe('CodeStarSourceConnection');
+      expect(sources[0].Configuration).toMatchObject({ ConnectionArn: connectionArn, FullRepositoryId: 'example/demo', BranchName: branch });
+      expect(properties.Triggers).toEqual([{ ProviderType: 'CodeStarSourceConnection', GitConfiguration: { SourceActionName: sources[0].Name, Push: [{ Branches: { Includes: [branch] } }] } }]);
+    }
+  });
+
+  test('each pipeline deploys its environment\'s stack only (its resources and containers), after building both images on the Copilot pipelines\' image; a person approves production', () => {
+    for (const [branch, environment, production] of [['develop', 'dev', false], ['main', 'prod', true]] as const) {
+      const json = synthesis.templates[`demo-${branch}-cdk-pipeline`];
+      const { actions } = pipelineOf(json);
+      const deploys = actions.filter((action) => action.ActionTypeId.Category === 'Deploy');
+      expect(deploys.length).toBeGreaterThan(0);
+      for (const deploy of deploys) expect({ provider: deploy.ActionTypeId.Provider, stack: deploy.Configuration!.StackName }).toEqual({ provider: 'CloudFormation', stack: `demo-${environment}-cdk` });
+      // The change set is made of the environment's stack: the same resources and containers as the app's own copy
+      // (names derived from the construct path differ: README, "Pipelines").
+      const [templatePath] = deploys.map((deploy) => deploy.Configuration!.TemplatePath).filter(Boolean);
+      const staged = Template.fromJSON(JSON.parse(readFileSync(join(project, 'infra/cdk.out', String(templatePath).replace(/^[^:]+::/, '')), 'utf8')));
+      const own = Template.fromJSON(synthesis.templates[`demo-${environment}-cdk`]);
+      const types = (template: Template) => Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((resource) => resource.Type).sort();
+      expect(types(staged)).toEqual(types(own));
+      expect(withoutConstructPaths(onlyResource(staged, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions)).toEqual(withoutConstructPaths(onlyResource(own, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions));
+
+      const approvals = actions.filter((action) => action.ActionTypeId.Category === 'Approval');
+      expect(approvals).toHaveLength(production ? 1 : 0);
+      if (production) {
+        expect(approvals[0].stage).toBe(deploys[0].stage);
+        for (const deploy of deploys) expect(deploy.RunOrder!).toBeGreaterThan(approvals[0].RunOrder!);
+      }
+
+      const projects = Object.values(Template.fromJSON(json).findResources('AWS::CodeBuild::Project')).map((resource: any) => resource.Properties.Environment);
+      for (const { Image } of projects) expect(Image).toBe(VERSIONS.codebuild.image);
+      // Both images (Django and nginx) are built, by Docker, before the deployment.
+      expect(projects.filter((environment) => environment.PrivilegedMode)).toHaveLength(2);
+      const stages = actions.map((action) => action.stage);
+      expect(stages.indexOf('Assets')).toBeLessThan(stages.indexOf(deploys[0].stage));
+    }
   });
 
   test('the load balancer targets the nginx container on its port, with the manifest\'s health check and deregistration delay', () => {
@@ -159,7 +227,7 @@ describe('a project without a domain, on regular Fargate, one production environ
     synthesis = await synthesize(project);
   });
 
-  test('plain HTTP straight to nginx, no certificate, no record; a FARGATE strategy and no launch type; every resource valid', () => {
+  test('plain HTTP straight to nginx, no certificate, no record; a FARGATE strategy and no launch type; every resource valid; no repository, no pipeline', () => {
     expect(Object.keys(synthesis.templates)).toEqual(['shop-prod-cdk']);
     const json = synthesis.templates['shop-prod-cdk'];
     expect(templateErrors(json)).toEqual([]);

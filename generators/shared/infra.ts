@@ -3,7 +3,7 @@
  * from the same plan. Its templates print `InfraPlan.project` whole, as infra/lib/project.ts: the app computes nothing
  * the plan already knows.
  */
-import type { EnvironmentPlan } from './plan.js';
+import type { EnvironmentPlan, PipelineSource } from './plan.js';
 import type { SettingsEnvironment } from './settings-environment.js';
 import { STOP_TIMEOUT_SECONDS } from './stop-timeout.js';
 import { VERSIONS } from './versions.js';
@@ -14,6 +14,13 @@ import { VERSIONS } from './versions.js';
  * the account AWS's documentation uses in examples; no one owns it, so a deploy with it fails before touching AWS.
  */
 export const OFFLINE_ACCOUNT = { account: '123456789012', region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-east-1b'], hostedZoneId: 'Z0000000000000EXAMPLE' };
+
+/**
+ * infra/cdk.json's `connectionArn` until the user puts the ARN of the connection the Copilot pipelines use
+ * (`source.connectionName`) there: CloudFormation and the CDK have no lookup of a connection by its name. It is in
+ * OFFLINE_ACCOUNT, so the app refuses it once `account` names a real one (lib/pipeline-stack.ts).
+ */
+export const EXAMPLE_CONNECTION_ARN = `arn:aws:codestar-connections:${OFFLINE_ACCOUNT.region}:${OFFLINE_ACCOUNT.account}:connection/00000000-0000-0000-0000-000000000000`;
 
 /** The secrets `copilot secret init` stores for every project (the service manifest's `secrets:`), by name. */
 export const DJANGO_SECRETS = ['DJANGO_SECRET_KEY', 'DJANGO_SUPERUSER_USERNAME', 'DJANGO_SUPERUSER_EMAIL', 'DJANGO_SUPERUSER_PASSWORD'];
@@ -49,6 +56,19 @@ export interface InfraEnvironment {
   databaseCapacity: { min: number; max: number };
   /** Container Insights, as the Copilot environment manifest sets it (production only). */
   containerInsights: boolean;
+  /** The branch whose pushes deploy this environment (--branches), and its pipeline's name and stack (with a repository). */
+  branch: string;
+  pipelineName: string;
+  pipelineStackName: string;
+}
+
+/** Where the pipelines take the code from: the Copilot pipelines' repository and connection. */
+export interface InfraSource {
+  provider: PipelineSource['provider'];
+  /** `owner/repo` on GitHub or Bitbucket (the connection's FullRepositoryId); the repository's name on CodeCommit. */
+  repository: string;
+  /** The connection the Copilot pipelines use, by name (GitHub and Bitbucket): the ARN in cdk.json is its. */
+  connectionName?: string;
 }
 
 /** What infra/lib/project.ts holds: plain data, printed as JSON. */
@@ -74,6 +94,10 @@ export interface InfraProject {
   variables: Record<string, string>;
   /** Container variable → the name of its SSM parameter under /copilot/<app>/<env>/secrets/. */
   secrets: Record<string, string>;
+  /** The pipelines' repository; absent without --repository (no pipelines). */
+  source?: InfraSource;
+  /** The CodeBuild image the pipelines build on, the Copilot pipelines' (versions.ts). */
+  buildImage: string;
 }
 
 export interface InfraPlan {
@@ -82,6 +106,8 @@ export interface InfraPlan {
   versions: typeof VERSIONS.cdk;
   /** infra/cdk.json's context: what the lookups answer for OFFLINE_ACCOUNT, so `cdk synth` needs no credentials. */
   offlineContext: Record<string, unknown>;
+  /** infra/cdk.json's `connectionArn` (GitHub and Bitbucket), the example one until the user puts theirs. */
+  connectionArn?: string;
 }
 
 export interface InfraInput {
@@ -109,6 +135,8 @@ export interface InfraInput {
   environments: EnvironmentPlan[];
   settingsEnvironment: SettingsEnvironment;
   databaseName: string;
+  source?: PipelineSource;
+  codebuildImage: string;
 }
 
 /** The context keys of aws-cdk-lib's lookups (core ContextProvider.getKey: the provider, then the props sorted by name). */
@@ -118,6 +146,13 @@ function offlineContext(domain: string): Record<string, unknown> {
     [`availability-zones:account=${account}:region=${region}`]: availabilityZones,
     ...(domain ? { [`hosted-zone:account=${account}:domainName=${domain}:region=${region}`]: { Id: `/hostedzone/${hostedZoneId}`, Name: `${domain}.` } } : {}),
   };
+}
+
+/** The repository as the pipelines' source actions name it, from the HTTPS URL repository.ts normalised. */
+function planSource(source: PipelineSource): InfraSource {
+  const path = new URL(source.url).pathname;
+  const repository = source.provider === 'CodeCommit' ? path.slice(path.lastIndexOf('/') + 1) : path.slice(1);
+  return { provider: source.provider, repository, ...(source.connectionName ? { connectionName: source.connectionName } : {}) };
 }
 
 export function planInfra(input: InfraInput): InfraPlan {
@@ -139,6 +174,10 @@ export function planInfra(input: InfraInput): InfraPlan {
       onDemand: environment.onDemand,
       databaseCapacity: environment.databaseCapacity,
       containerInsights: environment.production,
+      branch: environment.branch,
+      // Beside Copilot's pipeline of the same branch (copilot/pipelines/<pipelineName>), never its name.
+      pipelineName: `${environment.pipelineName}-cdk`,
+      pipelineStackName: `${environment.pipelineName}-cdk-pipeline`,
     })),
     django: {
       context: input.djangoDir,
@@ -167,6 +206,13 @@ export function planInfra(input: InfraInput): InfraPlan {
       ...Object.fromEntries(DJANGO_SECRETS.map((name) => [name, name])),
       ...Object.fromEntries(input.settingsEnvironment.secrets.map((secret) => [secret.name, secret.parameter])),
     },
+    ...(input.source ? { source: planSource(input.source) } : {}),
+    buildImage: input.codebuildImage,
   };
-  return { project, versions: VERSIONS.cdk, offlineContext: offlineContext(input.domain) };
+  return {
+    project,
+    versions: VERSIONS.cdk,
+    offlineContext: offlineContext(input.domain),
+    ...(input.source?.connectionName ? { connectionArn: EXAMPLE_CONNECTION_ARN } : {}),
+  };
 }

@@ -7,6 +7,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EnvironmentStack } from '../lib/environment-stack';
+import { environmentDescription, PipelineStack } from '../lib/pipeline-stack';
 import { PROJECT } from '../lib/project';
 
 const app = new App();
@@ -16,7 +17,17 @@ const app = new App();
 const env = { account: String(app.node.getContext('account')), region: String(app.node.getContext('region')) };
 
 for (const environment of PROJECT.environments) {
-  new EnvironmentStack(app, environment.stackName, { env, project: PROJECT, environment, description: `${PROJECT.app}: the ${environment.name} environment and its ${PROJECT.service} service` });
+  new EnvironmentStack(app, environment.stackName, { env, project: PROJECT, environment, description: environmentDescription(PROJECT, environment) });
+}
+
+// With a repository, one pipeline per branch, each deploying its environment's stack (lib/pipeline-stack.ts). The
+// connection's ARN is cdk.json's `connectionArn` (or `-c connectionArn=…`).
+const source = PROJECT.source;
+if (source) {
+  const connectionArn = app.node.tryGetContext('connectionArn') as string | undefined;
+  for (const environment of PROJECT.environments) {
+    new PipelineStack(app, environment.pipelineStackName, { env, project: PROJECT, environment, source, connectionArn, description: `${PROJECT.app}: the pipeline of branch ${environment.branch}, deploying ${environment.stackName}` });
+  }
 }
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

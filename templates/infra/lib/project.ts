@@ -15,6 +15,18 @@ export interface Environment {
   /** Aurora Serverless v2 capacity in ACUs; a minimum of 0 pauses the database when idle. */
   databaseCapacity: { min: number; max: number };
   containerInsights: boolean;
+  /** The branch whose pushes deploy this environment, and its pipeline's name and stack (with a repository). */
+  branch: string;
+  pipelineName: string;
+  pipelineStackName: string;
+}
+
+/** The Copilot pipelines' repository: `owner/repo` through a connection (GitHub, Bitbucket), or a CodeCommit name. */
+export interface Source {
+  provider: 'GitHub' | 'Bitbucket' | 'CodeCommit';
+  repository: string;
+  /** The connection the Copilot pipelines use: cdk.json's `connectionArn` is its ARN. */
+  connectionName?: string;
 }
 
 export interface Project {
@@ -46,6 +58,10 @@ export interface Project {
   variables: Record<string, string>;
   /** Container variable → its SSM parameter's name under /copilot/<app>/<env>/secrets/ (Copilot's names). */
   secrets: Record<string, string>;
+  /** Absent without a repository: no pipelines, `npx cdk deploy <stack>` by hand. */
+  source?: Source;
+  /** The CodeBuild image the pipelines build on, as the Copilot pipelines'. */
+  buildImage: string;
 }
 
 export const PROJECT: Project = <%- JSON.stringify(infra.project, null, 2) %>;
