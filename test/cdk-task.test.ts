@@ -11,13 +11,13 @@ import { synthesize, type Synthesis } from './support/cdk.js';
 import { generateProject } from './support/generate.js';
 import { describeWith } from './support/programs.js';
 import { modificationTimes, readStaticManifest } from './support/static-manifest.js';
-import { Browser, csrfToken } from './support/task/browser.js';
 import { DATABASE_SECRET_PREFIX, deployCdkTask, readCdkTaskDefinition } from './support/task/cdk-definition.js';
 import { readTaskDefinition, type TaskDefinition } from './support/task/manifest.js';
 import { header } from './support/task/network.js';
 import type { Database } from './support/task/postgres.js';
 import { secretsFor, Simulation, type Deployment } from './support/task/simulation.js';
 import type { Task } from './support/task/task.js';
+import { expectAdminLogin, expectForeignHostRefused, expectHealthyThroughNginx } from './support/task/checks.js';
 
 const describeTask = describeWith(['root', 'unshare', 'nginx', 'django', 'gunicorn', 'psycopg2', 'postgres']);
 const REPOSITORY = 'https://github.com/example/demo';
@@ -159,40 +159,17 @@ describeTask('the CDK app\'s synthesized ECS task on the real programs', () => {
     });
 
     test('the health check, with the task private IP as Host, answers 200 through nginx', async () => {
-      const response = await task.healthCheck();
-      expect(response.status).toBe(200);
-      expect(header(response, 'server')).toBe('nginx');
-      const metadataPath = new URL(task.metadataUris[deployment.definition.containers[0].name]).pathname;
-      expect(simulation.metadata.requests()).toContain(`GET ${metadataPath} 200`);
+      await expectHealthyThroughNginx(simulation, deployment, task);
     });
 
     test('a Host that is not the app answers 400', async () => {
-      const response = await task.request({ path: deployment.definition.healthCheck.path, headers: { Host: 'attacker.example.net' } });
-      expect(response.status).toBe(400);
+      await expectForeignHostRefused(deployment, task);
     });
 
     test('the admin login works through the load balancer with the superuser created from the secrets', async () => {
       expect(Number(await simulation.postgres.query(database.name, 'SELECT count(*) FROM auth_user WHERE is_superuser'))).toBe(1);
       const { scheme, host } = publicHost(template, deployment);
-      const browser = new Browser(task, scheme, host);
-      const loginPage = await browser.get('/admin/login/?next=/admin/');
-      expect(loginPage.status).toBe(200);
-      const login = await browser.post(
-        '/admin/login/?next=/admin/',
-        {
-          csrfmiddlewaretoken: csrfToken(loginPage.body.toString()),
-          username: secrets.DJANGO_SUPERUSER_USERNAME,
-          password: secrets.DJANGO_SUPERUSER_PASSWORD,
-          next: '/admin/',
-        },
-        '/admin/login/?next=/admin/',
-      );
-      expect(login.status).toBe(302);
-      expect(header(login, 'location')).toBe('/admin/');
-      const admin = await browser.get('/admin/');
-      expect(admin.status).toBe(200);
-      expect(admin.body.toString()).toContain(secrets.DJANGO_SUPERUSER_USERNAME);
-      expect(admin.body.toString()).toContain('Site administration');
+      await expectAdminLogin(task, scheme, host, secrets);
     });
 
     // The last test on the first task: it stops the Django container to show nginx alone serves static files.

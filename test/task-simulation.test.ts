@@ -9,13 +9,13 @@ import { join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describeWith, PYTHON } from './support/programs.js';
 import { modificationTimes, readStaticManifest } from './support/static-manifest.js';
-import { Browser, csrfToken } from './support/task/browser.js';
 import type { TaskDefinition } from './support/task/manifest.js';
 import { header, type HttpResponse } from './support/task/network.js';
 import { EXISTING_PROJECT_SETS, OPTION_SETS, projectFor, RERUN_SET } from './support/task/option-sets.js';
 import type { Database } from './support/task/postgres.js';
 import { secretsFor, Simulation, type Deployment } from './support/task/simulation.js';
 import type { Task } from './support/task/task.js';
+import { expectAdminLogin, expectForeignHostRefused, expectHealthyThroughNginx } from './support/task/checks.js';
 
 const describeTask = describeWith(['root', 'unshare', 'nginx', 'django', 'gunicorn', 'psycopg2', 'postgres']);
 
@@ -94,48 +94,20 @@ describeTask('the generated ECS task on the real programs', () => {
     });
 
     test('the health check, with the task private IP as Host, answers 200 through nginx', async () => {
-      const response = await task.healthCheck();
-      expect(response.status).toBe(200);
-      // nginx (server_tokens off) names itself; gunicorn would say "gunicorn".
-      expect(header(response, 'server')).toBe('nginx');
-      // Django asked the metadata endpoint for its task's IP (settings.py), and got an answer.
-      const metadataPath = new URL(task.metadataUris[deployment.definition.containers[0].name]).pathname;
-      expect(simulation.metadata.requests()).toContain(`GET ${metadataPath} 200`);
+      await expectHealthyThroughNginx(simulation, deployment, task);
     });
 
     test('a Host that is not the app answers 400', async () => {
-      const response = await task.request({ path: deployment.definition.healthCheck.path, headers: { Host: 'attacker.example.net' } });
-      expect(response.status).toBe(400);
+      await expectForeignHostRefused(deployment, task);
     });
 
     test('the admin login works through the load balancer with the superuser from the secrets', async () => {
       const { scheme, host } = publicHost(deployment);
-      const browser = new Browser(task, scheme, host);
-      const loginPage = await browser.get('/admin/login/?next=/admin/');
-      expect(loginPage.status).toBe(200);
-      expect(browser.cookie('csrftoken')).toBeTruthy();
-
-      const login = await browser.post(
-        '/admin/login/?next=/admin/',
-        {
-          csrfmiddlewaretoken: csrfToken(loginPage.body.toString()),
-          username: secrets.DJANGO_SUPERUSER_USERNAME,
-          password: secrets.DJANGO_SUPERUSER_PASSWORD,
-          next: '/admin/',
-        },
-        '/admin/login/?next=/admin/',
-      );
-      expect(login.status).toBe(302);
-      expect(header(login, 'location')).toBe('/admin/');
+      const login = await expectAdminLogin(task, scheme, host, secrets);
       const sessionCookie = (login.headers['set-cookie'] ?? []).find((cookie) => cookie.startsWith('sessionid='));
       expect(sessionCookie).toBeDefined();
       // Behind HTTPS the session cookie never travels over plain HTTP; without a domain it must, or no login.
       expect(/;\s*Secure/i.test(sessionCookie ?? '')).toBe(scheme === 'https');
-
-      const admin = await browser.get('/admin/');
-      expect(admin.status).toBe(200);
-      expect(admin.body.toString()).toContain(secrets.DJANGO_SUPERUSER_USERNAME);
-      expect(admin.body.toString()).toContain('Site administration');
     });
 
     test("manage.py check --deploy --fail-level WARNING is clean with the task's environment", async () => {
