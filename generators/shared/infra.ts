@@ -42,6 +42,11 @@ export interface InfraEnvironment {
   /** Its stack, beside Copilot's `<app>-<env>` and `<app>-<env>-<service>`. */
   stackName: string;
   /**
+   * The stage that holds the stack, the one both `cdk deploy` and the pipeline deploy: the stack's path in the app is
+   * `<stageName>/Environment`, what `cdk deploy` selects it by.
+   */
+  stageName: string;
+  /**
    * The service's name in the domain's hosted zone ('' without a domain). Not Copilot's <service>.<env>.<app>.<domain>:
    * Copilot delegates <app>.<domain> to a hosted zone of its own, which would hide this app's records (and its
    * certificate's validation) for as long as the Copilot application exists beside it.
@@ -167,6 +172,7 @@ export function planInfra(input: InfraInput): InfraPlan {
     environments: input.environments.map((environment) => ({
       name: environment.name,
       stackName: `${input.app}-${environment.name}-cdk`,
+      stageName: `${input.app}-${environment.name}`,
       hostName: input.domain ? `${input.service}.${environment.name}.${input.domain}` : '',
       production: environment.production,
       count: environment.count,

@@ -34,11 +34,26 @@ export async function synthesize(project: string): Promise<Synthesis> {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`cdk synth failed in ${infra}:\n${stdout ?? ''}${stderr ?? ''}`);
   }
-  const manifest = JSON.parse(readFileSync(join(infra, 'cdk.out', 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; properties?: { templateFile?: string } }> };
-  const templates = Object.fromEntries(
-    Object.entries(manifest.artifacts)
-      .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
-      .map(([name, artifact]) => [name, JSON.parse(readFileSync(join(infra, 'cdk.out', artifact.properties!.templateFile!), 'utf8'))]),
-  );
-  return { templates, output };
+  return { templates: stackTemplates(join(infra, 'cdk.out')), output };
+}
+
+interface Manifest {
+  artifacts: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string; directoryName?: string } }>;
+}
+
+/**
+ * The templates of the stacks of the assembly in `directory` by stack name, then those of its stages (nested
+ * assemblies, `assembly-<stage>/`) whose names are not taken yet: the stacks `cdk deploy` finds.
+ */
+function stackTemplates(directory: string): Record<string, Record<string, any>> {
+  const manifest = JSON.parse(readFileSync(join(directory, 'manifest.json'), 'utf8')) as Manifest;
+  const artifacts = Object.entries(manifest.artifacts);
+  const templates: Record<string, Record<string, any>> = {};
+  for (const [id, artifact] of artifacts.filter(([, candidate]) => candidate.type === 'aws:cloudformation:stack')) {
+    templates[artifact.properties?.stackName ?? id] = JSON.parse(readFileSync(join(directory, artifact.properties!.templateFile!), 'utf8'));
+  }
+  for (const [, artifact] of artifacts.filter(([, candidate]) => candidate.type === 'cdk:cloud-assembly')) {
+    for (const [name, template] of Object.entries(stackTemplates(join(directory, artifact.properties!.directoryName!)))) templates[name] ??= template;
+  }
+  return templates;
 }

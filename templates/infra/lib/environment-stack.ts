@@ -2,7 +2,7 @@
  * One environment of the project: what Copilot's environment stack (network, cluster, load balancer, the database
  * addon) and the service's stack hold, in one stack of its own, beside Copilot's during a migration.
  */
-import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -18,6 +18,22 @@ import { WebService } from './web-service';
 export interface EnvironmentStackProps extends StackProps {
   project: Project;
   environment: Environment;
+}
+
+/**
+ * An environment's stack (named `environment.stackName`) in a stage of its own (`environment.stageName`) in the App:
+ * the one construct both `cdk deploy` and the environment's pipeline deploy (`pipeline.addStage`). The template is
+ * synthesized once, in `cdk.out/assembly-<stage>/`, so the names CDK derives from construct paths (the task
+ * definition's family, the logical IDs of the security groups' ingress rules) are the same whichever deploys it.
+ */
+export class EnvironmentStage extends Stage {
+  readonly stack: EnvironmentStack;
+
+  constructor(scope: Construct, props: StageProps & { project: Project; environment: Environment }) {
+    const { project, environment, ...stageProps } = props;
+    super(scope, environment.stageName, stageProps);
+    this.stack = new EnvironmentStack(this, 'Environment', { stackName: environment.stackName, project, environment, description: `${project.app}: the ${environment.name} environment and its ${project.service} service` });
+  }
 }
 
 export class EnvironmentStack extends Stack {

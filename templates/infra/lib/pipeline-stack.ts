@@ -11,20 +11,15 @@
  * need the deploy role's rights in the build itself. The pipeline also updates itself (self-mutation) when a push
  * changes it, before it deploys.
  */
-import { Stack, Stage, Validations, type CfnElement, type StackProps, type StageProps } from 'aws-cdk-lib';
+import { Stack, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as codepipelineActions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct, IConstruct } from 'constructs';
-import { EnvironmentStack } from './environment-stack';
+import type { EnvironmentStage } from './environment-stack';
 import type { Environment, Project, Source } from './project';
-
-/** The environment stack's description, the same whether `cdk deploy <stack>` or its pipeline deploys it. */
-export function environmentDescription(project: Project, environment: Environment): string {
-  return `${project.app}: the ${environment.name} environment and its ${project.service} service`;
-}
 
 export interface PipelineStackProps extends StackProps {
   project: Project;
@@ -32,15 +27,8 @@ export interface PipelineStackProps extends StackProps {
   source: Source;
   /** The connection's ARN (GitHub, Bitbucket): cdk.json's `connectionArn`. */
   connectionArn?: string;
-}
-
-/** What the pipeline deploys: the environment's stack, under its own name, the same template as the app's. */
-class EnvironmentStage extends Stage {
-  constructor(scope: Construct, id: string, props: StageProps & { project: Project; environment: Environment }) {
-    super(scope, id, props);
-    const { project, environment } = props;
-    new EnvironmentStack(this, 'Environment', { stackName: environment.stackName, project, environment, description: environmentDescription(project, environment) });
-  }
+  /** The environment's stage, the App's own (bin/app.ts): the pipeline deploys the very template `cdk deploy` does. */
+  stage: EnvironmentStage;
 }
 
 /**
@@ -79,7 +67,7 @@ export class PipelineStack extends Stack {
       // the image builds; the Docker asset builds run privileged, as Docker needs.
       codeBuildDefaults: { buildEnvironment: { buildImage: codebuild.LinuxBuildImage.fromCodeBuildImageId(project.buildImage) } },
     });
-    pipeline.addStage(new EnvironmentStage(this, environment.name, { env: props.env, project, environment }), {
+    pipeline.addStage(props.stage, {
       pre: environment.production ? [new pipelines.ManualApprovalStep('Approve', { comment: `Deploy ${environment.stackName} to ${environment.name}?` })] : [],
     });
     pipeline.buildPipeline();

@@ -5,6 +5,8 @@
 export interface Environment {
   name: string;
   stackName: string;
+  /** The stage holding the stack: `cdk deploy <stageName>/Environment` deploys it. */
+  stageName: string;
   /** The service's name in the domain's hosted zone; '' without a domain (plain HTTP). */
   hostName: string;
   production: boolean;

@@ -85,17 +85,23 @@ function secretSource(template: Doc, name: string, valueFrom: unknown): string {
 }
 
 interface DockerImageAsset {
+  /** The directory of the asset manifest that lists it (a stage's manifests are in `assembly-<stage>/`). */
+  manifestDirectory: string;
   source: { directory: string; dockerFile?: string; dockerBuildArgs?: unknown; dockerBuildTarget?: unknown; dockerBuildSecrets?: unknown };
   destinations: Record<string, { imageTag?: string }>;
 }
 
-/** Every Docker image asset of cdk.out's asset manifests, by the tag it is pushed with. */
+/** Every Docker image asset of cdk.out's asset manifests (its stages' too), by the tag it is pushed with. */
 function dockerImageAssets(cdkOut: string): Map<string, DockerImageAsset> {
   const assets = new Map<string, DockerImageAsset>();
-  for (const file of readdirSync(cdkOut).filter((name) => name.endsWith('.assets.json'))) {
-    const manifest = JSON.parse(readFileSync(join(cdkOut, file), 'utf8')) as { dockerImages?: Record<string, DockerImageAsset> };
-    for (const [hash, asset] of Object.entries(manifest.dockerImages ?? {})) {
-      for (const destination of [hash, ...Object.values(asset.destinations).map((target) => target.imageTag)]) if (destination) assets.set(destination, asset);
+  const directories = [cdkOut, ...readdirSync(cdkOut).filter((name) => name.startsWith('assembly-')).map((name) => join(cdkOut, name))];
+  for (const directory of directories) {
+    for (const file of readdirSync(directory).filter((name) => name.endsWith('.assets.json'))) {
+      const manifest = JSON.parse(readFileSync(join(directory, file), 'utf8')) as { dockerImages?: Record<string, Omit<DockerImageAsset, 'manifestDirectory'>> };
+      for (const [hash, listed] of Object.entries(manifest.dockerImages ?? {})) {
+        const asset = { ...listed, manifestDirectory: directory };
+        for (const destination of [hash, ...Object.values(asset.destinations).map((target) => target.imageTag)]) if (destination) assets.set(destination, asset);
+      }
     }
   }
   return assets;
@@ -111,7 +117,7 @@ function buildPaths(cdkOut: string, assets: Map<string, DockerImageAsset>, conta
   if (source.dockerBuildArgs || source.dockerBuildTarget || source.dockerBuildSecrets) {
     throw new Error(`container ${container}: its image asset has build arguments, a target or secrets, which the simulation's builder does not apply`);
   }
-  const context = join(cdkOut, source.directory);
+  const context = join(asset.manifestDirectory, source.directory);
   return { context, dockerfile: join(context, source.dockerFile ?? 'Dockerfile') };
 }
 
