@@ -17,11 +17,11 @@ import { describeConflict, type YamlConflict } from '../shared/merge.js';
 import { compareVersions, contentHash, readRecord, reconcile, removal, type FileAction, type RunRecord, type Written } from '../shared/reconcile.js';
 import { UNRECORDED_VERSION } from '../shared/released.js';
 import { packageVersion } from '../shared/paths.js';
-import { renderProject, type RenderedFile } from '../shared/render.js';
+import { renderFiles, renderProject, type RenderedFile } from '../shared/render.js';
 import { templatesRoot } from '../shared/paths.js';
 import { NO_STATE, environmentNames, planSpotSwitch, removedEnvironments, renameRefusal, type RunState } from '../shared/rerun.js';
 import { manifestEnvironmentNames, runReport } from '../shared/report.js';
-import { planContext, workerName } from '../shared/plan.js';
+import { planContext, type TemplateContext } from '../shared/plan.js';
 import { findWorkloadDatabase } from '../shared/database.js';
 import { PATCH_FILE, overrideTargets, updatePatchFile } from '../shared/overrides.js';
 import { withoutCredentials } from '../shared/repository.js';
@@ -82,6 +82,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   private workloadDatabase?: string;
   private addedRequirements: string[] = [];
   private previousFiles?: Map<string, RenderedFile>;
+  /** This run's plan, computed once (_plan). */
+  private plan?: TemplateContext;
   /** What the last run recorded: the version that wrote, and a hash per file it wrote (reconcile.ts). */
   private record?: RunRecord;
   /** This run's record: the hash of each file's text as this version writes it, the base of the next run. */
@@ -272,7 +274,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     const requirements = this.state.existingProject ? this.project?.requirements : undefined;
     const paths = [
       '.yo-rc.json',
-      ...planFiles(planContext(this.answers, this.state, this.project)).map((file) => file.destination),
+      ...planFiles(this._plan()).map((file) => file.destination),
       ...(requirements && this.project ? [posix.join(this.project.dir, requirements.file)] : []),
       ...this._filesOfRemovedParts().map((file) => file.destination),
       ...overrideTargets(this.answers.service, {}, new Map(), false, this._jobs(), this._workerManifests(() => ({}))).map((target) => `${target.folder}/${PATCH_FILE}`),
@@ -289,7 +291,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
   }
 
   async writing(): Promise<void> {
-    for (const file of renderProject(this.answers, this.state, this.project)!) {
+    for (const file of renderFiles(this._plan())) {
       await this._writeFile(file);
       this.written.set(file.destination, contentHash(file.contents));
     }
@@ -314,7 +316,7 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
 
   /** What the run did and what comes next, composed by report.ts from what this run found and did. */
   end(): void {
-    const context = planContext(this.answers, this.state, this.project);
+    const context = this._plan();
     const manifest = (parse(this._readIfExists(`copilot/${this.answers.service}/manifest.yml`) ?? '') as Manifest | null) ?? {};
     const teamFiles = [
       `${context.djangoPrefix}Dockerfile`,
@@ -573,16 +575,21 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     }
   }
 
+  /** This run's plan (plan.ts), once its answers, state and project are settled (configuring). */
+  private _plan(): TemplateContext {
+    return (this.plan ??= planContext(this.answers, this.state, this.project));
+  }
+
   /** The scheduled jobs this run writes (plan.ts): each gets the runtime patches of its stack. */
   private _jobs(): string[] {
-    const { job } = planContext(this.answers, this.state, this.project);
+    const { job } = this._plan();
     return job ? [job.name] : [];
   }
 
-  /** The Celery worker's manifest by its name (--worker celery), read by `read`; none without the worker. */
+  /** The Celery worker's manifest by its name (plan.ts), read by `read`; none without the worker. */
   private _workerManifests(read: (name: string) => Manifest): Map<string, Manifest> {
-    const worker = this.answers.worker === 'celery' ? workerName(this.answers.service) : undefined;
-    return new Map(worker ? [[worker, read(worker)]] : []);
+    const { worker } = this._plan();
+    return new Map(worker ? [[worker.name, read(worker.name)]] : []);
   }
 
   /** Every environment Copilot will find under copilot/environments/: this run's and any other with a manifest. */
