@@ -250,6 +250,14 @@ if _visibility_timeout <= CELERY_TASK_TIME_LIMIT:
     )
 # ElastiCache Serverless shards keys, and a command on keys of two shards fails (CROSSSLOT): the prefix's {celery}
 # puts every key of Celery's in one slot.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout, "global_keyprefix": "{celery}:"}
+# A read from Redis that never returns (a dropped connection the client has not seen) fails after 5 s and is retried,
+# instead of holding a web request's .delay() for ever.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    "global_keyprefix": "{celery}:",
+    "socket_timeout": 5,
+    "socket_connect_timeout": 5,
+}
+CELERY_REDIS_SOCKET_TIMEOUT = CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": "{celery}:"}
 <% } -%>
