@@ -47,7 +47,14 @@ done
 
 echo "entrypoint: stopping $1 gracefully" >&2
 kill -QUIT "$server" 2>/dev/null || true
+reaped=""
 while kill -0 "$server" 2>/dev/null; do
     if wait "$server"; then status=0; else status=$?; fi
+    kill -0 "$server" 2>/dev/null || reaped=yes
 done
+# Gone before that loop: the shell reaped it while it waited for the drain's sleep (dash collects any child then),
+# and `wait` still returns its recorded status; the 143 of the interrupted first wait is not nginx's.
+if [ -z "$reaped" ]; then
+    if wait "$server"; then status=0; else status=$?; fi
+fi
 exit "$status"
