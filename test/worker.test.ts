@@ -354,13 +354,21 @@ def hold_then_finish(token):
         time.sleep(0.2)
     Event.objects.create(token=token, kind="finished")
 `,
-  'probe/views.py': `from django.http import JsonResponse
+  // Should an enqueue hang, every thread's stack reaches the web container's log after 5 s, which a failure prints.
+  'probe/views.py': `import faulthandler
+import sys
+
+from django.http import JsonResponse
 
 from probe.tasks import hold_then_finish
 
 
 def enqueue(request):
-    result = hold_then_finish.delay(request.GET["token"])
+    faulthandler.dump_traceback_later(5, file=sys.stderr)
+    try:
+        result = hold_then_finish.delay(request.GET["token"])
+    finally:
+        faulthandler.cancel_dump_traceback_later()
     return JsonResponse({"id": result.id}, status=202)
 `,
 };

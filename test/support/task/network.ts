@@ -19,6 +19,8 @@ export const SUBNET_CIDR = '10.0.0.0/16';
 const PREFIX = '16';
 export const GATEWAY = '10.0.0.1';
 export const DATABASE_ADDRESS = '10.0.0.10';
+/** The bridge's own hardware address (locally administered), the tasks' gateway's. */
+const BRIDGE_MAC = '02:00:0a:00:00:01';
 export const METADATA_ADDRESS = '169.254.170.2';
 
 /** A process holding a new network namespace; `netns` is its path for nsenter. */
@@ -117,7 +119,11 @@ export class Vpc extends NetworkNamespace {
     const vpc = await new Vpc().ready();
     await vpc.ip([
       'link set lo up',
-      'link add vpc0 type bridge',
+      // A fixed address: a bridge otherwise takes the lowest of its ports' addresses, and changes it when that port
+      // goes with its task. The tasks still running would keep sending to the old address, which no longer reaches
+      // the bridge, until their neighbour entries expire: seconds in which Redis, PostgreSQL and the metadata
+      // endpoint seem to hang. A VPC's router keeps its address.
+      `link add vpc0 address ${BRIDGE_MAC} type bridge`,
       `addr add ${GATEWAY}/${PREFIX} dev vpc0`,
       `addr add ${DATABASE_ADDRESS}/${PREFIX} dev vpc0`,
       'link set vpc0 up',
