@@ -35,6 +35,7 @@ execFileSync('go', ['build', '-o', bin, './cmd/jobcheck'], { cwd: src, env: goEn
 const variants = [
   { name: 'new-project', flags: ['--domain', 'example.com', '--branches', 'develop:dev,main:prod', '--spot', '--jobs'] },
   { name: 'no-domain', flags: ['--allow-http', '--branches', 'main:staging', '--jobs'] },
+  { name: 'with-worker', flags: ['--domain', 'example.com', '--branches', 'main:prod', '--jobs', '--worker', 'celery'] },
 ];
 
 const out = join(root, 'test/data/copilot-job');

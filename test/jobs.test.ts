@@ -69,6 +69,20 @@ describe.each(variants)('the job Copilot renders: $variant', (variant) => {
     // Every variable has a value: CloudFormation refuses an environment entry without one.
     for (const variable of container.Environment) expect([variable.Name, variable.Value ?? 'no value']).not.toEqual([variable.Name, 'no value']);
   });
+
+  test.each(Object.keys(variant.rendered))("in %s: with the worker, Redis's URL and security group, without which the settings refuse to start in the cloud", (environment) => {
+    const template = parseTemplate(readFileSync(join(DATA, variant.rendered[environment]), 'utf8'));
+    const [container] = template.Resources.TaskDefinition.Properties.ContainerDefinitions;
+    const redisUrl = (container.Environment as Array<{ Name: string; Value: unknown }>).find((variable) => variable.Name === 'REDIS_URL');
+    const securityGroups = JSON.stringify(template.Resources.StateMachine.Properties.DefinitionSubstitutions.SecurityGroups);
+    if (variant.flags.includes('--worker')) {
+      expect(redisUrl?.Value).toEqual({ 'Fn::ImportValue': `demo-${environment}-redisBrokerUrl` });
+      expect(securityGroups).toContain(`demo-${environment}-redisSecurityGroup`);
+    } else {
+      expect(redisUrl).toBeUndefined();
+      expect(securityGroups).not.toContain('redis');
+    }
+  });
 });
 
 describe('the pipelines', () => {

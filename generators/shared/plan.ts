@@ -209,12 +209,18 @@ export interface JobPlan {
   schedule: string;
   /** Copilot's `timeout`: a run longer than this is stopped. */
   timeout: string;
-  /** The arguments of `python manage.py`. */
+  /** Runs tried again after a failed one. */
+  retries: number;
+  /** The container's entrypoint, in place of the image's (entrypoint.sh, the start-up steps), and its arguments. */
+  entryPoint: string[];
   command: string[];
+  /** Its task's size: a management command needs less than the service's gunicorn and nginx. */
+  cpu: number;
+  memory: number;
 }
 
 /** Django's housekeeping: expired sessions out of the database (django-admin clearsessions), nightly. */
-export const HOUSEKEEPING_JOB: JobPlan = { name: HOUSEKEEPING_JOB_NAME, schedule: '17 3 * * *', timeout: '15m', command: ['clearsessions'] };
+export const HOUSEKEEPING_JOB: JobPlan = { name: HOUSEKEEPING_JOB_NAME, schedule: '17 3 * * *', timeout: '15m', retries: 1, entryPoint: ['python', 'manage.py'], command: ['clearsessions'], cpu: 256, memory: 512 };
 
 /** The Celery worker (--worker celery): a Copilot Backend Service running the service's Django image. */
 export interface WorkerPlan {
@@ -224,6 +230,8 @@ export interface WorkerPlan {
   celeryApp: string;
   /** Worker processes (prefork): two on the task's half vCPU, as gunicorn's workers. */
   concurrency: number;
+  /** The container's command: the Celery worker of `celeryApp` with `concurrency` processes. */
+  command: string[];
   /** DJANGO_START_UP in the worker's manifest: the entrypoint waits for migrations instead of running the start-up steps. */
   startUp: string;
   /** Redis OSS's major version on ElastiCache Serverless, and the image of the same major docker-compose.yml runs. */
@@ -241,10 +249,13 @@ export function workerName(service: string): string {
 }
 
 export function planWorker(service: string): WorkerPlan {
+  const celeryApp = 'copilot_deploy.celery';
+  const concurrency = 2;
   return {
     name: workerName(service),
-    celeryApp: 'copilot_deploy.celery',
-    concurrency: 2,
+    celeryApp,
+    concurrency,
+    command: ['celery', '-A', celeryApp, 'worker', '--loglevel', 'INFO', '--concurrency', String(concurrency)],
     startUp: 'wait-for-migrations',
     redisMajorVersion: VERSIONS.redis.major,
     localRedisImage: VERSIONS.redis.localImage,
