@@ -25,6 +25,8 @@ export default {
     '<rootDir>/test/project-shapes\\.test\\.ts$',
     // The CDK app synthesized (tsc and cdk synth, about 10 s each), and its task in the simulation.
     '<rootDir>/test/cdk\\.test\\.ts$',
+    '<rootDir>/test/cdk-parts\\.test\\.ts$',
+    '<rootDir>/test/cdk-pipeline\\.test\\.ts$',
     '<rootDir>/test/cdk-task\\.test\\.ts$',
     // npm pack, and the tarball installed and run.
     '<rootDir>/test/package\\.test\\.ts$',

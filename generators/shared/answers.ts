@@ -89,14 +89,6 @@ export function validateAnswers(
         'and a service and a job of one application cannot share a name. Pass another --service.',
     );
   }
-  // The CDK app (infra/) builds the web service and its database only, so far: a part it would leave out is refused.
-  const beyondCdk = [answers.media === 's3' && '--media s3', answers.worker === 'celery' && '--worker celery', answers.jobs === true && '--jobs'].filter(Boolean);
-  if (problems.length === 0 && answers.target === 'cdk' && beyondCdk.length > 0) {
-    problems.push(
-      `--target "cdk"${SOURCE_NOTE[sourceOf('target')]} is refused with ${beyondCdk.join(', ')}: the CDK app in infra/ builds the web service, ` +
-        'its database and static files, not these parts yet, and would deploy the project without them. Pass --target copilot.',
-    );
-  }
   if (problems.length > 0) throw new AnswersError(problems.join('\n'));
   return answers as Answers;
 }

@@ -3,7 +3,7 @@
  * from the same plan. Its templates print `InfraPlan.project` whole, as infra/lib/project.ts: the app computes nothing
  * the plan already knows.
  */
-import type { EnvironmentPlan, PipelineSource } from './plan.js';
+import type { EnvironmentPlan, JobPlan, PipelineSource, WorkerPlan } from './plan.js';
 import type { SettingsEnvironment } from './settings-environment.js';
 import { STOP_TIMEOUT_SECONDS } from './stop-timeout.js';
 import { VERSIONS } from './versions.js';
@@ -74,6 +74,32 @@ export interface InfraSource {
   repository: string;
   /** The connection the Copilot pipelines use, by name (GitHub and Bitbucket): the ARN in cdk.json is its. */
   connectionName?: string;
+  /** The CodeCommit repository's region (its URL's host): a pipeline reads CodeCommit in its own region only. */
+  region?: string;
+}
+
+/** The Celery worker (--worker celery), as copilot/<worker>/manifest.yml: a service on the Django image, no port. */
+export interface InfraWorker {
+  name: string;
+  command: string[];
+  /** DJANGO_START_UP: the entrypoint waits for the web service's migrations instead of running the start-up steps. */
+  startUp: string;
+  /** Redis OSS's major version on ElastiCache Serverless, as copilot/environments/addons/redis.yml. */
+  redisMajorVersion: string;
+}
+
+/** The scheduled job (--jobs), as copilot/<job>/manifest.yml: a management command on the Django image. */
+export interface InfraJob {
+  name: string;
+  /** The EventBridge rule's expression of the manifest's `on.schedule` (UTC). */
+  schedule: string;
+  /** `python manage.py` and its arguments: the image's entrypoint (the start-up steps) is replaced. */
+  entryPoint: string[];
+  command: string[];
+  timeoutSeconds: number;
+  retries: number;
+  cpu: number;
+  memory: number;
 }
 
 /** What infra/lib/project.ts holds: plain data, printed as JSON. */
@@ -99,10 +125,16 @@ export interface InfraProject {
   variables: Record<string, string>;
   /** Container variable → the name of its SSM parameter under /copilot/<app>/<env>/secrets/. */
   secrets: Record<string, string>;
+  /** Uploaded files on S3 (--media s3): a private bucket per environment, its name in this variable of every task. */
+  media?: { variable: string };
+  worker?: InfraWorker;
+  job?: InfraJob;
   /** The pipelines' repository; absent without --repository (no pipelines). */
   source?: InfraSource;
   /** The CodeBuild image the pipelines build on, the Copilot pipelines' (versions.ts). */
   buildImage: string;
+  /** The Node.js major the pipelines' builds select on that image (versions.ts). */
+  buildNodejs: number;
 }
 
 export interface InfraPlan {
@@ -113,6 +145,8 @@ export interface InfraPlan {
   offlineContext: Record<string, unknown>;
   /** infra/cdk.json's `connectionArn` (GitHub and Bitbucket), the example one until the user puts theirs. */
   connectionArn?: string;
+  /** The export of the Copilot environment's DB_SECRET, after `<app>-<env>-`: the guide's restore step reads it. */
+  copilotSecretExport: string;
 }
 
 export interface InfraInput {
@@ -140,34 +174,63 @@ export interface InfraInput {
   environments: EnvironmentPlan[];
   settingsEnvironment: SettingsEnvironment;
   databaseName: string;
+  /** The export of the Copilot environment's DB_SECRET, after `<app>-<env>-` (copilot/environments/addons/db.yml). */
+  databaseSecretExport: string;
   source?: PipelineSource;
   codebuildImage: string;
+  media: boolean;
+  worker?: WorkerPlan;
+  job?: JobPlan;
 }
 
 /** The context keys of aws-cdk-lib's lookups (core ContextProvider.getKey: the provider, then the props sorted by name). */
-function offlineContext(domain: string): Record<string, unknown> {
-  const { account, region, availabilityZones, hostedZoneId } = OFFLINE_ACCOUNT;
+function offlineContext(domain: string, region: string): Record<string, unknown> {
+  const { account, hostedZoneId } = OFFLINE_ACCOUNT;
+  const availabilityZones = region === OFFLINE_ACCOUNT.region ? OFFLINE_ACCOUNT.availabilityZones : [`${region}a`, `${region}b`];
   return {
     [`availability-zones:account=${account}:region=${region}`]: availabilityZones,
     ...(domain ? { [`hosted-zone:account=${account}:domainName=${domain}:region=${region}`]: { Id: `/hostedzone/${hostedZoneId}`, Name: `${domain}.` } } : {}),
   };
 }
 
+/**
+ * A Copilot schedule's cron (five fields, UTC: minute hour day-of-month month day-of-week) as EventBridge's six-field
+ * `cron(…)`, which wants `?` in one of the two day fields and a year: what Copilot's own conversion renders.
+ */
+export function eventBridgeCron(schedule: string): string {
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 5) throw new Error(`schedule "${schedule}" is not a cron expression of five fields`);
+  const [minute, hour, dayOfMonth, month, dayOfWeek] = fields;
+  const days = dayOfWeek === '*' ? [dayOfMonth, month, '?'] : [dayOfMonth === '*' ? '?' : dayOfMonth, month, dayOfWeek];
+  return `cron(${[minute, hour, ...days, '*'].join(' ')})`;
+}
+
+/** A Copilot duration (Go's: `15m`, `1h30m`, `90s`) in seconds. */
+export function durationSeconds(duration: string): number {
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(duration);
+  if (!match || duration === '') throw new Error(`duration "${duration}" is not hours, minutes and seconds (15m, 1h30m)`);
+  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
+}
+
 /** The repository as the pipelines' source actions name it, from the HTTPS URL repository.ts normalised. */
 function planSource(source: PipelineSource): InfraSource {
   const path = new URL(source.url).pathname;
   const repository = source.provider === 'CodeCommit' ? path.slice(path.lastIndexOf('/') + 1) : path.slice(1);
-  return { provider: source.provider, repository, ...(source.connectionName ? { connectionName: source.connectionName } : {}) };
+  const region = source.provider === 'CodeCommit' ? new URL(source.url).hostname.split('.')[1] : undefined;
+  return { provider: source.provider, repository, ...(source.connectionName ? { connectionName: source.connectionName } : {}), ...(region ? { region } : {}) };
 }
 
 export function planInfra(input: InfraInput): InfraPlan {
+  const source = input.source ? planSource(input.source) : undefined;
+  // A pipeline reads CodeCommit in its own region only: the app starts in the repository's.
+  const region = source?.region ?? OFFLINE_ACCOUNT.region;
   const djangoPrefix = input.djangoDir === '.' ? '' : `${input.djangoDir}/`;
   const project: InfraProject = {
     app: input.app,
     service: input.service,
     domain: input.domain,
     account: OFFLINE_ACCOUNT.account,
-    region: OFFLINE_ACCOUNT.region,
+    region,
     vpcCidr: input.vpcCidr,
     environments: input.environments.map((environment) => ({
       name: environment.name,
@@ -212,13 +275,31 @@ export function planInfra(input: InfraInput): InfraPlan {
       ...Object.fromEntries(DJANGO_SECRETS.map((name) => [name, name])),
       ...Object.fromEntries(input.settingsEnvironment.secrets.map((secret) => [secret.name, secret.parameter])),
     },
-    ...(input.source ? { source: planSource(input.source) } : {}),
+    ...(input.media ? { media: { variable: 'MEDIA_BUCKET_NAME' } } : {}),
+    ...(input.worker ? { worker: { name: input.worker.name, command: input.worker.command, startUp: input.worker.startUp, redisMajorVersion: input.worker.redisMajorVersion } } : {}),
+    ...(input.job
+      ? {
+          job: {
+            name: input.job.name,
+            schedule: eventBridgeCron(input.job.schedule),
+            entryPoint: input.job.entryPoint,
+            command: input.job.command,
+            timeoutSeconds: durationSeconds(input.job.timeout),
+            retries: input.job.retries,
+            cpu: input.job.cpu,
+            memory: input.job.memory,
+          },
+        }
+      : {}),
+    ...(source ? { source } : {}),
     buildImage: input.codebuildImage,
+    buildNodejs: VERSIONS.codebuild.nodejs,
   };
   return {
     project,
     versions: VERSIONS.cdk,
-    offlineContext: offlineContext(input.domain),
+    offlineContext: offlineContext(input.domain, region),
     ...(input.source?.connectionName ? { connectionArn: EXAMPLE_CONNECTION_ARN } : {}),
+    copilotSecretExport: input.databaseSecretExport,
   };
 }

@@ -384,6 +384,6 @@ export function planContext(answers: Answers, state: RunState = NO_STATE, projec
     target: answers.target,
   };
   // Set either way: a template asks `if (infra)`.
-  context.infra = answers.target === 'cdk' ? planInfra({ ...context, databaseName: planDatabase(answers.app).name }) : undefined;
+  context.infra = answers.target === 'cdk' ? planInfra({ ...context, databaseName: planDatabase(answers.app).name, databaseSecretExport: planDatabase(answers.app).secretExport }) : undefined;
   return context;
 }

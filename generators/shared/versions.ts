@@ -52,8 +52,16 @@ export interface Versions {
     /** The runtime that release renders its custom-resource Lambda functions with, which AWS Lambda refuses. */
     renderedLambdaRuntime: string;
   };
-  /** CodeBuild's Amazon Linux 2023 standard image (Docker, curl, gpg) each pipeline builds on. */
-  codebuild: { image: string };
+  codebuild: {
+    /** CodeBuild's Amazon Linux 2023 standard image (Docker, curl, gpg) each pipeline builds on. */
+    image: string;
+    /**
+     * The Node.js major the CDK app's pipelines select on that image (`runtime-versions`) for `npm ci`, `cdk synth`
+     * and the asset uploads: the image runs Node.js 18 unless a build selects another it carries (20, 22; 24 only in
+     * its 2026 releases), and aws-cdk-lib wants 20 or newer (its `engines`, which test/cdk-pipeline.test.ts checks).
+     */
+    nodejs: number;
+  };
   /** The runtime the YAML patches move Copilot's Lambda functions to: their handlers are async and use AWS SDK v3. */
   lambdaRuntime: string;
   postgresql: {
@@ -102,7 +110,7 @@ export const VERSIONS: Versions = {
   redis: { major: '7', localImage: 'redis:7-alpine' },
   nginx: { image: 'nginx:1.27-alpine' },
   copilot: { version: 'v1.34.1', renderedLambdaRuntime: 'nodejs20.x' },
-  codebuild: { image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' },
+  codebuild: { image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0', nodejs: 22 },
   lambdaRuntime: 'nodejs24.x',
   postgresql: { major: POSTGRESQL_MAJOR, localImage: `postgres:${POSTGRESQL_MAJOR}-alpine` },
   cdk: { awsCdkLib: '2.276.0', awsCdk: '2.1148.1', constructs: '10.8.1', cdkNag: '3.0.2', typescript: '5.9.3', nodeTypes: '20.19.43' },

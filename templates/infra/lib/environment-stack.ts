@@ -2,7 +2,7 @@
  * One environment of the project: what Copilot's environment stack (network, cluster, load balancer, the database
  * addon) and the service's stack hold, in one stack of its own, beside Copilot's during a migration.
  */
-import { Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -10,14 +10,19 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
-import { Database } from './database';
+import { Database, type DatabaseRestore } from './database';
+import { ScheduledJob } from './job';
+import { MediaBucket } from './media';
 import type { Environment, Project } from './project';
 import { StaticFiles } from './static-files';
 import { WebService } from './web-service';
+import { Redis, WorkerService } from './worker';
 
 export interface EnvironmentStackProps extends StackProps {
   project: Project;
   environment: Environment;
+  /** The Copilot environment's database to restore (cdk.json's `databaseRestore`), if any. */
+  databaseRestore?: DatabaseRestore;
 }
 
 /**
@@ -29,17 +34,17 @@ export interface EnvironmentStackProps extends StackProps {
 export class EnvironmentStage extends Stage {
   readonly stack: EnvironmentStack;
 
-  constructor(scope: Construct, props: StageProps & { project: Project; environment: Environment }) {
-    const { project, environment, ...stageProps } = props;
+  constructor(scope: Construct, props: StageProps & { project: Project; environment: Environment; databaseRestore?: DatabaseRestore }) {
+    const { project, environment, databaseRestore, ...stageProps } = props;
     super(scope, environment.stageName, stageProps);
-    this.stack = new EnvironmentStack(this, 'Environment', { stackName: environment.stackName, project, environment, description: `${project.app}: the ${environment.name} environment and its ${project.service} service` });
+    this.stack = new EnvironmentStack(this, 'Environment', { stackName: environment.stackName, project, environment, databaseRestore, description: `${project.app}: the ${environment.name} environment and its ${project.service} service` });
   }
 }
 
 export class EnvironmentStack extends Stack {
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
-    const { project, environment } = props;
+    const { project, environment, databaseRestore } = props;
 
     // Copilot's default environment network: two AZs, public subnets for the load balancer and the tasks, private
     // ones for the database and the file system, and no NAT gateway (Copilot adds them only for workloads placed in
@@ -92,17 +97,30 @@ export class EnvironmentStack extends Stack {
       listener = loadBalancer.addListener('Http', { port: 80 });
     }
 
-    const database = new Database(this, 'Database', { vpc, project, environment });
+    const database = new Database(this, 'Database', { vpc, project, environment, restore: databaseRestore });
     const staticFiles = new StaticFiles(this, 'StaticFiles', { vpc, project });
-    const web = new WebService(this, 'Web', {
+    // What every task of the Django image receives: the web service's, the worker's, the job's.
+    const media = project.media ? new MediaBucket(this, 'Media') : undefined;
+    // The guide's migration copies Copilot's uploads into it.
+    if (media) new CfnOutput(this, 'MediaBucketName', { value: media.bucket.bucketName, description: 'The uploads\' bucket: MEDIA_BUCKET_NAME in every task' });
+    const resources = {
       project,
       environment,
-      cluster,
-      listener,
-      staticFiles,
       databaseSecret: database.secret,
-      loadBalancerDnsName: loadBalancer.loadBalancerDnsName,
-    });
-    database.cluster.connections.allowDefaultPortFrom(web.service, 'PostgreSQL from the service\'s tasks only');
+      media,
+      redis: project.worker ? new Redis(this, 'Redis', { vpc, worker: project.worker }) : undefined,
+    };
+    const web = new WebService(this, 'Web', { resources, cluster, listener, staticFiles, loadBalancerDnsName: loadBalancer.loadBalancerDnsName });
+    database.cluster.connections.allowDefaultPortFrom(web.service, 'PostgreSQL from the service\'s tasks');
+    if (resources.redis) resources.redis.connections.allowDefaultPortFrom(web.service, 'Redis from the service\'s tasks, which enqueue');
+    if (project.worker && resources.redis) {
+      const worker = new WorkerService(this, 'Worker', { resources: { ...resources, redis: resources.redis }, worker: project.worker, cluster });
+      database.cluster.connections.allowDefaultPortFrom(worker.service, 'PostgreSQL from the worker\'s tasks');
+    }
+    if (project.job) {
+      const job = new ScheduledJob(this, 'Job', { resources, job: project.job, cluster });
+      database.cluster.connections.allowDefaultPortFrom(job, `PostgreSQL from the ${project.job.name} job's tasks`);
+      if (resources.redis) resources.redis.connections.allowDefaultPortFrom(job, `Redis from the ${project.job.name} job's tasks, which may enqueue`);
+    }
   }
 }

@@ -16,6 +16,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as codepipelineActions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct, IConstruct } from 'constructs';
 import type { EnvironmentStage } from './environment-stack';
@@ -43,6 +44,18 @@ function checkedConnectionArn(stack: Stack, source: Source, connectionArn: strin
   return connectionArn;
 }
 
+/**
+ * The CodeCommit repository, named in the stack's region (Repository.fromRepositoryName): CodePipeline runs a source
+ * action in the pipeline's own region only, so a repository elsewhere cannot start or feed these pipelines. A
+ * connection (GitHub, Bitbucket) has no such limit: connections are global resources, usable from every region.
+ */
+function checkedRepository(stack: Stack, source: Source): codecommit.IRepository {
+  if (source.region !== stack.region) {
+    throw new Error(`the CodeCommit repository "${source.repository}" (--repository) is in ${source.region}, not ${stack.region}, the region cdk.json's \`region\` deploys the pipelines to, and a pipeline reads CodeCommit only in its own region: set \`region\` in cdk.json (or -c region=…) to ${source.region}, or re-run the generator with --repository naming a CodeCommit repository in ${stack.region}`);
+  }
+  return codecommit.Repository.fromRepositoryName(stack, 'Repository', source.repository);
+}
+
 export class PipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -50,8 +63,9 @@ export class PipelineStack extends Stack {
 
     // Pushes to the branch only: a connection's source starts the pipeline through the trigger below; CodeCommit's
     // through an EventBridge rule on the repository for this branch's reference (the action's EVENTS trigger).
-    const input = source.provider === 'CodeCommit'
-      ? pipelines.CodePipelineSource.codeCommit(codecommit.Repository.fromRepositoryName(this, 'Repository', source.repository), environment.branch, { trigger: codepipelineActions.CodeCommitTrigger.EVENTS })
+    const repository = source.provider === 'CodeCommit' ? checkedRepository(this, source) : undefined;
+    const input = repository
+      ? pipelines.CodePipelineSource.codeCommit(repository, environment.branch, { trigger: codepipelineActions.CodeCommitTrigger.EVENTS })
       : pipelines.CodePipelineSource.connection(source.repository, environment.branch, { connectionArn: checkedConnectionArn(this, source, props.connectionArn), triggerOnPush: true });
 
     const pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
@@ -64,13 +78,22 @@ export class PipelineStack extends Stack {
         primaryOutputDirectory: 'infra/cdk.out',
       }),
       // The Copilot pipelines' image (Amazon Linux 2023 standard: Docker, Node.js) for the synth, the self-update and
-      // the image builds; the Docker asset builds run privileged, as Docker needs.
-      codeBuildDefaults: { buildEnvironment: { buildImage: codebuild.LinuxBuildImage.fromCodeBuildImageId(project.buildImage) } },
+      // the image builds; the Docker asset builds run privileged, as Docker needs. Each build selects the Node.js the
+      // CDK packages support: the image's default Node.js is older than aws-cdk-lib's minimum.
+      codeBuildDefaults: {
+        buildEnvironment: { buildImage: codebuild.LinuxBuildImage.fromCodeBuildImageId(project.buildImage) },
+        partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { 'runtime-versions': { nodejs: project.buildNodejs } } } }),
+      },
     });
     pipeline.addStage(props.stage, {
       pre: environment.production ? [new pipelines.ManualApprovalStep('Approve', { comment: `Deploy ${environment.stackName} to ${environment.name}?` })] : [],
     });
     pipeline.buildPipeline();
+
+    // The source action's rule matches the reference's name alone: a tag named like the branch would start the
+    // pipeline too, which then builds the branch.
+    const rules = repository?.node.findAll().filter((construct): construct is events.Rule => construct instanceof events.Rule) ?? [];
+    for (const rule of rules) rule.addEventPattern({ detail: { referenceType: ['branch'] } });
 
     if (source.provider !== 'CodeCommit') {
       const sourceAction = pipeline.pipeline.stages[0].actions[0];

@@ -29,6 +29,31 @@ export interface Source {
   repository: string;
   /** The connection the Copilot pipelines use: cdk.json's `connectionArn` is its ARN. */
   connectionName?: string;
+  /** The CodeCommit repository's region: the pipelines must run there. */
+  region?: string;
+}
+
+/** The Celery worker: a service on the Django image running `command`, no port, its broker the environment's Redis. */
+export interface Worker {
+  name: string;
+  command: string[];
+  /** DJANGO_START_UP: the entrypoint waits for the web service's migrations instead of running the start-up steps. */
+  startUp: string;
+  redisMajorVersion: string;
+}
+
+/** A management command on the Django image, on a schedule (UTC), in a task of its own. */
+export interface Job {
+  name: string;
+  /** EventBridge's `cron(…)` of the Copilot manifest's schedule. */
+  schedule: string;
+  entryPoint: string[];
+  command: string[];
+  /** A run longer than this is stopped; a failed run is tried `retries` times more. */
+  timeoutSeconds: number;
+  retries: number;
+  cpu: number;
+  memory: number;
 }
 
 export interface Project {
@@ -60,10 +85,16 @@ export interface Project {
   variables: Record<string, string>;
   /** Container variable → its SSM parameter's name under /copilot/<app>/<env>/secrets/ (Copilot's names). */
   secrets: Record<string, string>;
+  /** Uploaded files on S3: a private bucket per environment, its name in this variable of every task. */
+  media?: { variable: string };
+  worker?: Worker;
+  job?: Job;
   /** Absent without a repository: no pipelines, `npx cdk deploy <stack>` by hand. */
   source?: Source;
   /** The CodeBuild image the pipelines build on, as the Copilot pipelines'. */
   buildImage: string;
+  /** The Node.js major the pipelines' builds select on that image. */
+  buildNodejs: number;
 }
 
 export const PROJECT: Project = <%- JSON.stringify(infra.project, null, 2) %>;

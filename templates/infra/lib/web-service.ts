@@ -10,36 +10,17 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { Environment, Project } from './project';
+import { REPOSITORY, capacityProviderStrategies, djangoImage, djangoSecrets, djangoVariables, grantDjangoTask, type DjangoResources } from './django';
 import type { StaticFiles } from './static-files';
 
-/** The repository's root, from build/lib/ where this file runs compiled: the images' build contexts are relative to it. */
-const REPOSITORY = join(__dirname, '..', '..', '..');
-
 export interface WebServiceProps {
-  project: Project;
-  environment: Environment;
+  resources: DjangoResources;
   cluster: ecs.ICluster;
   listener: elbv2.ApplicationListener;
   staticFiles: StaticFiles;
-  databaseSecret: secretsmanager.ISecret;
   /** What the Django code reads as the load balancer's name (COPILOT_LB_DNS, an allowed host). */
   loadBalancerDnsName: string;
-}
-
-/**
- * Fargate Spot as the Copilot manifest's count.range.spot_from: the first `onDemand` tasks on regular Fargate, the
- * others on Spot. Always a strategy, never a launch type: moving between Fargate and Spot is then an in-place update.
- */
-function capacityProviderStrategies(environment: Environment): ecs.CapacityProviderStrategy[] {
-  if (!environment.spot) return [{ capacityProvider: 'FARGATE', weight: 1 }];
-  return [
-    { capacityProvider: 'FARGATE', base: environment.onDemand, weight: 0 },
-    { capacityProvider: 'FARGATE_SPOT', weight: 1 },
-  ];
 }
 
 export class WebService extends Construct {
@@ -47,7 +28,8 @@ export class WebService extends Construct {
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
-    const { project, environment, staticFiles } = props;
+    const { resources, staticFiles } = props;
+    const { project, environment } = resources;
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const volume = project.staticFiles.volume;
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
@@ -67,31 +49,18 @@ export class WebService extends Construct {
       ],
     });
     staticFiles.grantMount(taskDefinition.taskRole);
-
-    const secrets: Record<string, ecs.Secret> = {
-      DB_SECRET: ecs.Secret.fromSecretsManager(props.databaseSecret),
-    };
-    for (const [variable, name] of Object.entries(project.secrets)) {
-      // The parameters `copilot secret init` created: a migrating team keeps its values.
-      const parameterName = `/copilot/${project.app}/${environment.name}/secrets/${name}`;
-      secrets[variable] = ecs.Secret.fromSsmParameter(ssm.StringParameter.fromSecureStringParameterAttributes(this, variable, { parameterName }));
-    }
+    grantDjangoTask(resources, taskDefinition);
 
     const django = taskDefinition.addContainer(project.django.container, {
-      image: ecs.ContainerImage.fromAsset(join(REPOSITORY, project.django.context), { file: project.django.dockerfile, exclude: project.django.exclude, platform: Platform.LINUX_AMD64 }),
+      image: djangoImage(project),
       // gunicorn listens on the task's loopback only, for nginx: the mapping opens nothing by itself.
       portMappings: [{ containerPort: project.django.port, name: 'gunicorn' }],
-      environment: {
-        ...project.variables,
-        // The names Copilot sets in every task, which the Django code reads (copilot_deploy/environment.py: the task
-        // runs in the cloud; copilot_deploy/hosts.py: the host names it answers to).
-        COPILOT_APPLICATION_NAME: project.app,
-        COPILOT_ENVIRONMENT_NAME: environment.name,
-        COPILOT_SERVICE_NAME: project.service,
+      // copilot_deploy/hosts.py: the host names the service answers to.
+      environment: djangoVariables(resources, project.service, {
         COPILOT_LB_DNS: props.loadBalancerDnsName,
         ...(environment.hostName ? { DJANGO_ALLOWED_HOSTS: environment.hostName } : {}),
-      },
-      secrets,
+      }),
+      secrets: djangoSecrets(this, resources, { superuser: true }),
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: project.django.container }),
       // Time to drain (the deregistration delay) and finish requests in flight: Fargate's most, a Spot interruption's notice.
       stopTimeout: Duration.seconds(project.stopTimeoutSeconds),

@@ -1,0 +1,84 @@
+/**
+ * What every task of the Django image receives, as the Copilot manifests give it to the web service, the worker and
+ * the job alike: the image built from the same Dockerfile, the manifests' variables and the names Copilot sets in
+ * every task, the Django secrets from Copilot's SSM parameters, the database's secret as DB_SECRET, the environment's
+ * media bucket and Redis when the project has them.
+ */
+import { join } from 'node:path';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { MediaBucket } from './media';
+import type { Environment, Project } from './project';
+import type { Redis } from './worker';
+
+/** The repository's root, from build/lib/ where this file runs compiled: the images' build contexts are relative to it. */
+export const REPOSITORY = join(__dirname, '..', '..', '..');
+
+/** The secrets of the first superuser: only the web service's start creates it, so only its task receives them. */
+const SUPERUSER_SECRETS = ['DJANGO_SUPERUSER_USERNAME', 'DJANGO_SUPERUSER_EMAIL', 'DJANGO_SUPERUSER_PASSWORD'];
+
+/** What the environment gives every task of the Django image. */
+export interface DjangoResources {
+  project: Project;
+  environment: Environment;
+  databaseSecret: secretsmanager.ISecret;
+  media?: MediaBucket;
+  redis?: Redis;
+}
+
+/** The Django image: one build of the Copilot manifests' Dockerfile and context, for every task that runs it. */
+export function djangoImage(project: Project): ecs.ContainerImage {
+  return ecs.ContainerImage.fromAsset(join(REPOSITORY, project.django.context), { file: project.django.dockerfile, exclude: project.django.exclude, platform: Platform.LINUX_AMD64 });
+}
+
+/**
+ * The variables of the Copilot manifests (`variables`), the names Copilot sets in every task, which the Django code
+ * reads (copilot_deploy/environment.py: the task runs in the cloud), and the media bucket's and Redis's addresses.
+ */
+export function djangoVariables(resources: DjangoResources, workload: string, extra: Record<string, string> = {}): Record<string, string> {
+  const { project, environment, media, redis } = resources;
+  return {
+    ...project.variables,
+    COPILOT_APPLICATION_NAME: project.app,
+    COPILOT_ENVIRONMENT_NAME: environment.name,
+    COPILOT_SERVICE_NAME: workload,
+    ...(media && project.media ? { [project.media.variable]: media.bucket.bucketName } : {}),
+    ...(redis ? { REDIS_URL: redis.url } : {}),
+    ...extra,
+  };
+}
+
+/**
+ * The parameters `copilot secret init` created (a migrating team keeps its values), by the container variable that
+ * receives each, and the database's secret as DB_SECRET; the first superuser's only with `superuser`.
+ */
+export function djangoSecrets(scope: Construct, resources: DjangoResources, { superuser }: { superuser: boolean }): Record<string, ecs.Secret> {
+  const { project, environment } = resources;
+  const secrets: Record<string, ecs.Secret> = { DB_SECRET: ecs.Secret.fromSecretsManager(resources.databaseSecret) };
+  for (const [variable, name] of Object.entries(project.secrets)) {
+    if (!superuser && SUPERUSER_SECRETS.includes(variable)) continue;
+    const parameterName = `/copilot/${project.app}/${environment.name}/secrets/${name}`;
+    secrets[variable] = ecs.Secret.fromSsmParameter(ssm.StringParameter.fromSecureStringParameterAttributes(scope, variable, { parameterName }));
+  }
+  return secrets;
+}
+
+/** The task role's access to what the environment holds for the Django code: the media bucket's objects. */
+export function grantDjangoTask(resources: DjangoResources, taskDefinition: ecs.TaskDefinition): void {
+  resources.media?.grantObjects(taskDefinition.taskRole);
+}
+
+/**
+ * Fargate Spot as the Copilot manifests' count.range.spot_from: the first `onDemand` tasks on regular Fargate, the
+ * others on Spot. Always a strategy, never a launch type: moving between Fargate and Spot is then an in-place update.
+ */
+export function capacityProviderStrategies(environment: Environment): ecs.CapacityProviderStrategy[] {
+  if (!environment.spot) return [{ capacityProvider: 'FARGATE', weight: 1 }];
+  return [
+    { capacityProvider: 'FARGATE', base: environment.onDemand, weight: 0 },
+    { capacityProvider: 'FARGATE_SPOT', weight: 1 },
+  ];
+}
