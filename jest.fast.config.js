@@ -27,6 +27,7 @@ export default {
     '<rootDir>/test/cdk\\.test\\.ts$',
     '<rootDir>/test/cdk-parts\\.test\\.ts$',
     '<rootDir>/test/cdk-pipeline\\.test\\.ts$',
+    '<rootDir>/test/cdk-nag\\.test\\.ts$',
     '<rootDir>/test/cdk-task\\.test\\.ts$',
     // npm pack, and the tarball installed and run.
     '<rootDir>/test/package\\.test\\.ts$',

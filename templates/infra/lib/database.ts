@@ -87,9 +87,6 @@ export class Database extends Construct {
     Validations.of(this.cluster).acknowledge(...[
       { id: 'AwsSolutions-SMG4', reason: 'The task reads DB_SECRET once, when it starts: a rotated password would break every running task until it is replaced. Copilot\'s addon does not rotate either.' },
       { id: 'AwsSolutions-RDS6', reason: 'Django connects with the password of DB_SECRET (copilot_deploy/database.py); IAM tokens expire after 15 minutes and Django has no hook to renew them.' },
-      { id: 'AwsSolutions-RDS11', reason: 'PostgreSQL\'s port, as Copilot\'s addon: the cluster is in isolated subnets and admits the service\'s security group only; another port hides nothing.' },
-      { id: 'AwsSolutions-RDS14', reason: 'Backtrack exists for Aurora MySQL only; this is Aurora PostgreSQL.' },
-      { id: 'AwsSolutions-RDS16', reason: 'PostgreSQL\'s logs stay in RDS (the console and `aws rds download-db-log-file-portion`), as with Copilot\'s addon; exporting them to CloudWatch Logs is a cost the team chooses.' },
       ...(environment.production ? [] : [{ id: 'AwsSolutions-RDS10', reason: 'Outside production the stack may be deleted at will; its final snapshot (removal policy SNAPSHOT) keeps the data.' }]),
     ]);
     Validations.of(credentials).acknowledge(...[
