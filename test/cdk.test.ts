@@ -77,7 +77,7 @@ describe('a project with a domain, Fargate Spot and two environments', () => {
     }
   });
 
-  test('each pipeline deploys its environment\'s stack only, the template `cdk deploy` deploys, after building both images on the Copilot pipelines\' image; a person approves production', () => {
+  test('each pipeline deploys its environment\'s stack only, the template `cdk deploy` deploys, after building both images on the Copilot pipelines\' image; in production a person approves its change set', () => {
     for (const [branch, environment, production] of [['develop', 'dev', false], ['main', 'prod', true]] as const) {
       const json = synthesis.templates[`demo-${branch}-cdk-pipeline`];
       const { actions } = pipelineOf(json);
@@ -94,9 +94,14 @@ describe('a project with a domain, Fargate Spot and two environments', () => {
 
       const approvals = actions.filter((action) => action.ActionTypeId.Category === 'Approval');
       expect(approvals).toHaveLength(production ? 1 : 0);
+      // The approval sits between the change set's creation and its execution: what a person approves is that change set.
+      const steps = deploys.map((deploy) => ({ mode: deploy.Configuration!.ActionMode, runOrder: deploy.RunOrder! }));
+      expect(steps.map((step) => step.mode).sort()).toEqual(['CHANGE_SET_EXECUTE', 'CHANGE_SET_REPLACE']);
       if (production) {
         expect(approvals[0].stage).toBe(deploys[0].stage);
-        for (const deploy of deploys) expect(deploy.RunOrder!).toBeGreaterThan(approvals[0].RunOrder!);
+        const order = Object.fromEntries(steps.map((step) => [step.mode, step.runOrder]));
+        expect(order.CHANGE_SET_REPLACE).toBeLessThan(approvals[0].RunOrder!);
+        expect(approvals[0].RunOrder!).toBeLessThan(order.CHANGE_SET_EXECUTE);
       }
 
       const projects = Object.values(Template.fromJSON(json).findResources('AWS::CodeBuild::Project')).map((resource: any) => resource.Properties.Environment);

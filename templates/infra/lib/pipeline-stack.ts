@@ -85,9 +85,10 @@ export class PipelineStack extends Stack {
         partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { 'runtime-versions': { nodejs: project.buildNodejs } } } }),
       },
     });
-    pipeline.addStage(props.stage, {
-      pre: environment.production ? [new pipelines.ManualApprovalStep('Approve', { comment: `Deploy ${environment.stackName} to ${environment.name}?` })] : [],
-    });
+    // In production a person approves between the change set's creation and its execution: the change set in the
+    // CloudFormation console is exactly what the approval lets through.
+    const approval = new pipelines.ManualApprovalStep('Approve', { comment: `Execute the change set of ${environment.stackName} in ${environment.name}? Review it in the CloudFormation console first.` });
+    pipeline.addStage(props.stage, environment.production ? { stackSteps: [{ stack: props.stage.stack, changeSet: [approval] }] } : {});
     pipeline.buildPipeline();
 
     // The source action's rule matches the reference's name alone: a tag named like the branch would start the
