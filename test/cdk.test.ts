@@ -9,6 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { resourceSpecs, templateErrors } from './support/cloudformation.js';
 import { synthesize, type Synthesis } from './support/cdk.js';
 import { DEMO_FLAGS, ROOT, generateProject, listFiles, readText, readYaml, runApp, snapshot } from './support/generate.js';
+import { runOrThrow } from './support/task/processes.js';
 import { VERSIONS } from '../generators/shared/versions.js';
 
 /** The one container definition of `template`'s task definition named `name`. */
@@ -265,6 +266,19 @@ describe('the target answer', () => {
   test('a target other than copilot or cdk is refused, naming the flag, the value and the choices', async () => {
     await expect(generateProject({ ...DEMO_FLAGS, target: 'terraform' })).rejects.toThrow(/--target "terraform" is refused: it must be one of copilot, cdk/);
   });
+
+  test("`npm ci` installs the lockfile the generator writes, exactly the pins, and `cdk synth '**'` runs on what it installed", async () => {
+    const project = await generateProject({ app: 'shop', service: 'web', branches: 'main:prod', allowHttp: true, spot: false, repository: '', target: 'cdk' });
+    const infra = join(project, 'infra');
+    const manifest = JSON.parse(readText(project, 'infra/package.json'));
+    const lock = JSON.parse(readText(project, 'infra/package-lock.json'));
+    expect(lock.packages['']).toEqual({ name: manifest.name, dependencies: manifest.dependencies, devDependencies: manifest.devDependencies });
+    for (const [name, pin] of Object.entries({ ...manifest.dependencies, ...manifest.devDependencies })) expect({ name, locked: lock.packages[`node_modules/${name}`]?.version }).toEqual({ name, locked: pin });
+    // npm ci refuses a lockfile that does not match package.json; the pipelines' synth step runs it too.
+    await runOrThrow('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: infra, timeoutMs: 170_000 });
+    expect(JSON.parse(readFileSync(join(infra, 'node_modules/aws-cdk-lib/package.json'), 'utf8')).version).toBe(VERSIONS.cdk.awsCdkLib);
+    expect(Object.keys((await synthesize(project)).templates)).toEqual(['shop-prod-cdk']);
+  }, 240_000);
 
   test("infra/package.json pins exactly what this repository's tests synthesize with", async () => {
     const project = await generateProject({ ...DEMO_FLAGS, target: 'cdk' });

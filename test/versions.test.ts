@@ -103,8 +103,14 @@ function versionLiterals(root: string): string[] {
   );
 }
 
+/**
+ * The CDK app's lockfile is npm's record of what versions.ts's pins resolve to (scripts/infra-lock.mjs writes it);
+ * test/cdk.test.ts holds it to those pins and to `npm ci`.
+ */
+const GENERATED_DATA = ['infra/package-lock.json'];
+
 test('no template holds a version: each prints the plan value that versions.ts feeds', () => {
-  expect(versionLiterals(TEMPLATES)).toEqual([]);
+  expect(versionLiterals(TEMPLATES).filter((line) => !GENERATED_DATA.some((data) => line.startsWith(`${data}:`)))).toEqual([]);
 });
 
 describe('versions.ts agrees with itself and with the facts the tests hold', () => {
