@@ -5,8 +5,10 @@
  * media bucket and Redis when the project has them.
  */
 import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -81,4 +83,50 @@ export function capacityProviderStrategies(environment: Environment): ecs.Capaci
     { capacityProvider: 'FARGATE', base: environment.onDemand, weight: 0 },
     { capacityProvider: 'FARGATE_SPOT', weight: 1 },
   ];
+}
+
+/** A task of one container of the Django image, no port: the worker's, the job's. */
+export interface DjangoWorkloadProps {
+  /** The workload's name: its container's, COPILOT_SERVICE_NAME and its log streams' prefix. */
+  name: string;
+  cpu: number;
+  memory: number;
+  command: string[];
+  /** Replaces the image's entrypoint (entrypoint.sh), when given. */
+  entryPoint?: string[];
+  variables?: Record<string, string>;
+  /** Seconds between SIGTERM and SIGKILL; ECS's default when not given. */
+  stopTimeoutSeconds?: number;
+}
+
+/**
+ * The task definition of a workload of the Django image, in `scope`: the environment's grants, and its one container
+ * with the variables and the secrets but the first superuser's, logging to a log group of its own.
+ */
+export function djangoWorkload(scope: Construct, resources: DjangoResources, props: DjangoWorkloadProps): ecs.FargateTaskDefinition {
+  const logGroup = new logs.LogGroup(scope, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  const taskDefinition = new ecs.FargateTaskDefinition(scope, 'TaskDefinition', {
+    cpu: props.cpu,
+    memoryLimitMiB: props.memory,
+    // Fargate Spot runs only on x86_64.
+    runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+  });
+  grantDjangoTask(resources, taskDefinition);
+  taskDefinition.addContainer(props.name, {
+    image: djangoImage(resources.project),
+    ...(props.entryPoint ? { entryPoint: props.entryPoint } : {}),
+    command: props.command,
+    environment: djangoVariables(resources, props.name, props.variables),
+    secrets: djangoSecrets(scope, resources, { superuser: false }),
+    logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: props.name }),
+    ...(props.stopTimeoutSeconds ? { stopTimeout: Duration.seconds(props.stopTimeoutSeconds) } : {}),
+  });
+  Validations.of(taskDefinition).acknowledge(...[
+    { id: 'AwsSolutions-ECS2', reason: 'The variables are the Copilot manifest\'s and the names Copilot sets: no secret among them; the secrets come from SSM and Secrets Manager.' },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Actions that name no resource, written by CDK: the execution role\'s ecr:GetAuthorizationToken (the image\'s registry login), and where ECS Exec is on (a service outside production) its ssmmessages channels.',
+    },
+  ]);
+  return taskDefinition;
 }

@@ -13,7 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { djangoImage, djangoSecrets, djangoVariables, grantDjangoTask, type DjangoResources } from './django';
+import { djangoWorkload, type DjangoResources } from './django';
 import type { Job } from './project';
 
 export interface ScheduledJobProps {
@@ -28,23 +28,8 @@ export class ScheduledJob extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, { resources, job, cluster }: ScheduledJobProps) {
     super(scope, id);
-    const { project } = resources;
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: job.cpu,
-      memoryLimitMiB: job.memory,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-    });
-    grantDjangoTask(resources, taskDefinition);
-    taskDefinition.addContainer(job.name, {
-      image: djangoImage(project),
-      // Replaces the image's entrypoint: a job runs none of the start-up steps; the service's deploy migrated.
-      entryPoint: job.entryPoint,
-      command: job.command,
-      environment: djangoVariables(resources, job.name),
-      secrets: djangoSecrets(this, resources, { superuser: false }),
-      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: job.name }),
-    });
+    // Replaces the image's entrypoint: a job runs none of the start-up steps; the service's deploy migrated.
+    const taskDefinition = djangoWorkload(this, resources, { name: job.name, cpu: job.cpu, memory: job.memory, entryPoint: job.entryPoint, command: job.command });
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: cluster.vpc, description: `Tasks of the ${job.name} job` });
     this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
@@ -78,10 +63,6 @@ export class ScheduledJob extends Construct implements ec2.IConnectable {
           'Actions that name no resource, written by CDK: ecs:StopTask and ecs:DescribeTasks of the task the run starts (its ARN exists only then), ' +
           'the log delivery of the execution logs, and X-Ray\'s trace segments.',
       },
-    ]);
-    Validations.of(taskDefinition).acknowledge(...[
-      { id: 'AwsSolutions-ECS2', reason: 'The variables are the Copilot job manifest\'s and the names Copilot sets: no secret among them; the secrets come from SSM and Secrets Manager.' },
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'The execution role\'s ecr:GetAuthorizationToken, written by CDK: the registry login names no resource.' },
     ]);
   }
 }

@@ -3,13 +3,12 @@
  * Serverless (TLS always on) in the isolated subnets, admitting the tasks that enqueue and take tasks only, and a
  * service of the Django image running the worker, with no port and no load balancer.
  */
-import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { capacityProviderStrategies, djangoImage, djangoSecrets, djangoVariables, grantDjangoTask, type DjangoResources } from './django';
+import { capacityProviderStrategies, djangoWorkload, type DjangoResources } from './django';
 import type { Worker } from './project';
 
 export interface RedisProps {
@@ -55,23 +54,15 @@ export class WorkerService extends Construct {
   constructor(scope: Construct, id: string, { resources, worker, cluster }: WorkerServiceProps) {
     super(scope, id);
     const { project, environment } = resources;
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+    const taskDefinition = djangoWorkload(this, resources, {
+      name: worker.name,
       cpu: project.cpu,
-      memoryLimitMiB: project.memory,
-      // Fargate Spot runs only on x86_64.
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-    });
-    grantDjangoTask(resources, taskDefinition);
-    taskDefinition.addContainer(worker.name, {
-      image: djangoImage(project),
+      memory: project.memory,
       // The image's entrypoint sees DJANGO_START_UP: no start-up step, it waits for the web service's migrations.
       command: worker.command,
-      environment: djangoVariables(resources, worker.name, { DJANGO_START_UP: worker.startUp }),
-      secrets: djangoSecrets(this, resources, { superuser: false }),
-      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: worker.name }),
+      variables: { DJANGO_START_UP: worker.startUp },
       // SIGTERM is Celery's warm shutdown: running tasks get as long to finish as the web service's requests.
-      stopTimeout: Duration.seconds(project.stopTimeoutSeconds),
+      stopTimeoutSeconds: project.stopTimeoutSeconds,
     });
 
     this.service = new ecs.FargateService(this, 'Service', {
@@ -89,13 +80,5 @@ export class WorkerService extends Construct {
       enableExecuteCommand: !environment.production,
     });
     resources.redis.connections.allowDefaultPortFrom(this.service, 'Redis from the worker\'s tasks');
-
-    Validations.of(taskDefinition).acknowledge(...[
-      { id: 'AwsSolutions-ECS2', reason: 'The variables are the Copilot worker manifest\'s and the names Copilot sets: no secret among them; the secrets come from SSM and Secrets Manager.' },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Actions that name no resource, written by CDK: the execution role\'s ecr:GetAuthorizationToken (the image\'s registry login), and outside production ECS Exec\'s ssmmessages channels.',
-      },
-    ]);
   }
 }
