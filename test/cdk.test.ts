@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { resourceSpecs, templateErrors } from './support/cloudformation.js';
 import { synthesize, type Synthesis } from './support/cdk.js';
-import { DEMO_FLAGS, ROOT, generateProject, listFiles, readText, readYaml, runApp, snapshot } from './support/generate.js';
+import { DEMO_FLAGS, ROOT, generateProject, listFiles, readText, readYaml, runApp, runCli, snapshot, temporaryFolder } from './support/generate.js';
 import { runOrThrow } from './support/task/processes.js';
 import { VERSIONS } from '../generators/shared/versions.js';
 
@@ -260,11 +260,25 @@ describe('the target answer', () => {
     const changed = Object.keys(after).filter((file) => after[file] !== before[file]);
     expect(changed.filter((file) => !file.startsWith('infra/')).sort()).toEqual(['.yo-rc.json', 'copilot/README.md']);
     expect(readText(project, 'copilot/README.md')).toContain('## The CDK app (infra/)');
+    // The run says where the app is and how to check it, this once: the guide's section has the rest.
+    const again = await runCli(['--yes'], project);
+    expect(again.code).toBe(0);
+    expect(again.stdout + again.stderr).not.toContain('The CDK app is in infra/');
     expect(changed).toEqual(expect.arrayContaining(['infra/cdk.json', 'infra/lib/project.ts']));
   });
 
   test('a target other than copilot or cdk is refused, naming the flag, the value and the choices', async () => {
     await expect(generateProject({ ...DEMO_FLAGS, target: 'terraform' })).rejects.toThrow(/--target "terraform" is refused: it must be one of copilot, cdk/);
+  });
+
+  test("a run that writes the CDK app says where it is, how to check it and where the guide tells the rest", async () => {
+    const project = temporaryFolder();
+    const result = await runCli(['--yes', '--app', 'shop', '--allow-http', '--branches', 'main:prod', '--target', 'cdk'], project);
+    expect(result.code).toBe(0);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain("The CDK app is in infra/, the same task without Copilot: cd infra && npm ci && npx cdk synth '**' checks it offline.");
+    expect(output).toContain('copilot/README.md, "The CDK app (infra/)"');
+    expect(readText(project, 'copilot/README.md')).toContain('## The CDK app (infra/)');
   });
 
   test("`npm ci` installs the lockfile the generator writes, exactly the pins, and `cdk synth '**'` runs on what it installed", async () => {

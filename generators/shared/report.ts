@@ -127,6 +127,13 @@ export function runReport(run: RunOutcome): string[] {
     lines.push(`Removed ${run.removedParts.join(', and ')}: deleted ${run.deleted.join(', ') || 'no file'}.`);
   }
   if (run.workloadDatabase) lines.push(workloadDatabaseNote(answers, run.workloadDatabase, context.guide));
+  if (context.infra && !previousContext?.infra) {
+    lines.push(
+      "The CDK app is in infra/, the same task without Copilot: cd infra && npm ci && npx cdk synth '**' checks it offline. " +
+        `Put your account and region in infra/cdk.json before a deploy; ${context.guide}, "The CDK app (infra/)", has the deploy and the move off ` +
+        'Copilot one environment at a time, the database restored from its snapshot.',
+    );
+  }
   if (firstRun) lines.push(nextSteps(context));
   else {
     const steps = rerunSteps(context, rerunChanges(previousContext, context));
