@@ -29,6 +29,7 @@ export default {
     '<rootDir>/test/cdk-pipeline\\.test\\.ts$',
     '<rootDir>/test/cdk-nag\\.test\\.ts$',
     '<rootDir>/test/cdk-task\\.test\\.ts$',
+    '<rootDir>/test/cdk-worker-task\\.test\\.ts$',
     // npm pack, and the tarball installed and run.
     '<rootDir>/test/package\\.test\\.ts$',
   ],

@@ -5,7 +5,7 @@
  * resource schemas, Debian's Django and Celery, and in the task simulation with Debian's redis-server: a task
  * enqueued by the web service runs in the worker, a warm shutdown lets it finish, a killed worker's task runs again.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serviceFunctions } from '../generators/shared/lambdas.js';
@@ -15,6 +15,7 @@ import { VERSIONS } from '../generators/shared/versions.js';
 import { parseTemplate, resourceSpecs, templateErrors } from './support/cloudformation.js';
 import { checkManifest } from './support/copilot-schema.js';
 import { DEMO_ANSWERS, DEMO_FLAGS, ROOT, generateProject, readText, readYaml, runApp } from './support/generate.js';
+import { addProbeApp } from './support/probe-app.js';
 import { describeWith, PYTHON } from './support/programs.js';
 import { cloudEnv, imagePath, lastJsonLine, renderProject } from './support/rendered-project.js';
 import { run, sleep, waitFor } from './support/task/processes.js';
@@ -308,81 +309,6 @@ describeWith(['django', 'celery'])('the Celery application on Debian\'s Django a
 // ---------------------------------------------------------------------------------------------------------------
 // The task simulation
 // ---------------------------------------------------------------------------------------------------------------
-
-/**
- * A test app of the team's: `GET /probe/enqueue/?token=…` enqueues `hold_then_finish`, which records its start, waits
- * until the test releases it (a row in the database), then records its finish.
- */
-const PROBE_APP: Record<string, string> = {
-  'probe/__init__.py': '',
-  'probe/models.py': `from django.db import models
-
-
-class Event(models.Model):
-    token = models.CharField(max_length=64)
-    kind = models.CharField(max_length=16)
-`,
-  'probe/migrations/__init__.py': '',
-  'probe/migrations/0001_initial.py': `from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    initial = True
-    dependencies = []
-    operations = [
-        migrations.CreateModel(
-            name="Event",
-            fields=[
-                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("token", models.CharField(max_length=64)),
-                ("kind", models.CharField(max_length=16)),
-            ],
-        ),
-    ]
-`,
-  'probe/tasks.py': `import time
-
-from celery import shared_task
-
-from probe.models import Event
-
-
-@shared_task
-def hold_then_finish(token):
-    Event.objects.create(token=token, kind="started")
-    while not Event.objects.filter(token=token, kind="release").exists():
-        time.sleep(0.2)
-    Event.objects.create(token=token, kind="finished")
-`,
-  // Should an enqueue hang, every thread's stack reaches the web container's log after 5 s, which a failure prints.
-  'probe/views.py': `import faulthandler
-import sys
-
-from django.http import JsonResponse
-
-from probe.tasks import hold_then_finish
-
-
-def enqueue(request):
-    faulthandler.dump_traceback_later(5, file=sys.stderr)
-    try:
-        result = hold_then_finish.delay(request.GET["token"])
-    finally:
-        faulthandler.cancel_dump_traceback_later()
-    return JsonResponse({"id": result.id}, status=202)
-`,
-};
-
-function addProbeApp(project: string): void {
-  for (const [path, text] of Object.entries(PROBE_APP)) {
-    mkdirSync(join(project, 'app', path, '..'), { recursive: true });
-    writeFileSync(join(project, 'app', path), text);
-  }
-  const settings = join(project, 'app/config/settings.py');
-  writeFileSync(settings, readFileSync(settings, 'utf8').replace('INSTALLED_APPS = [', 'INSTALLED_APPS = [\n    "probe",'));
-  const urls = join(project, 'app/config/urls.py');
-  writeFileSync(urls, `${readFileSync(urls, 'utf8')}\nfrom probe.views import enqueue  # noqa: E402\n\nurlpatterns += [path("probe/enqueue/", enqueue)]\n`);
-}
 
 /** Seconds before Redis hands an unacknowledged task to a worker again, in these tests (the settings' default: twice the time limit). */
 const VISIBILITY_TIMEOUT = 10;

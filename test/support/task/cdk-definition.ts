@@ -5,13 +5,16 @@
  * with the AWS::EFS::AccessPoint's POSIX user), the AWS::ECS::Service's load balancer target and its target group's
  * health check, and each container's image traced through cdk.out's asset manifests (`*.assets.json`
  * dockerImages) to the staged build context `cdk deploy` builds it from.
- * The result has the shape test/support/task/manifest.ts gives a Copilot task, so the same simulation starts it.
+ * A stack holds the web service's task definition and, with the worker and the job, theirs: the web service's is the
+ * one a load balancer targets, the others are chosen by their container's name.
+ * The result has the shape test/support/task/manifest.ts gives a Copilot task (a worker's or a job's: no load balancer
+ * target, as a Backend Service's or a Scheduled Job's), so the same simulation starts it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage, type Image } from './images.js';
-import { DEFAULT_STOP_TIMEOUT_SECONDS, type ContainerDefinition, type Mount, type TaskDefinition } from './manifest.js';
+import { DEFAULT_STOP_TIMEOUT_SECONDS, withoutLoadBalancer, type ContainerDefinition, type Mount, type TaskDefinition } from './manifest.js';
 import type { Deployment, Simulation } from './simulation.js';
 
 type Doc = Record<string, any>;
@@ -28,10 +31,43 @@ function resources(template: Doc): Record<string, Resource> {
   return (template.Resources ?? {}) as Record<string, Resource>;
 }
 
-function onlyOfType(template: Doc, type: string): [string, Resource] {
-  const found = Object.entries(resources(template)).filter(([, resource]) => resource.Type === type);
-  if (found.length !== 1) throw new Error(`the synthesized template has ${found.length} ${type} resources, the simulation reads one`);
+/** The AWS::ECS::Service resources that run task definition `taskId`. */
+function servicesRunning(template: Doc, taskId: string): Resource[] {
+  return Object.values(resources(template)).filter((candidate) => candidate.Type === 'AWS::ECS::Service' && candidate.Properties?.TaskDefinition?.Ref === taskId);
+}
+
+/**
+ * The task definition whose container is named `containerName`, or, without a name, the one a service runs behind a
+ * load balancer (the web service's).
+ */
+function selectTaskDefinition(template: Doc, containerName: string | undefined): [string, Resource] {
+  const definitions = Object.entries(resources(template)).filter(([, resource]) => resource.Type === 'AWS::ECS::TaskDefinition');
+  const found =
+    containerName === undefined
+      ? definitions.filter(([id]) => servicesRunning(template, id).some((service) => ((service.Properties?.LoadBalancers ?? []) as Doc[]).length > 0))
+      : definitions.filter(([, task]) => ((task.Properties?.ContainerDefinitions ?? []) as Doc[]).some((container) => container.Name === containerName));
+  const wanted = containerName === undefined ? 'a load balancer targets' : `have a container named ${containerName}`;
+  if (found.length !== 1) throw new Error(`${found.length} of the synthesized template's ${definitions.length} AWS::ECS::TaskDefinition resources ${wanted}, the simulation reads one`);
   return found[0];
+}
+
+/**
+ * Whether a Step Functions state machine of the template runs task definition `taskId` (a scheduled job's run): a
+ * Task state of `ecs:runTask` naming it, by its family (its latest revision, as CDK's EcsRunTask writes it) or by Ref.
+ */
+function stateMachineRuns(template: Doc, taskId: string, task: Resource): boolean {
+  // The state machine's definition as text: an Fn::Join's literal parts, each intrinsic function as its JSON.
+  const text = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const join = (value as Doc | undefined)?.['Fn::Join'] as [string, unknown[]] | undefined;
+    return join ? join[1].map(text).join(join[0]) : JSON.stringify(value);
+  };
+  const names = [`"TaskDefinition":"${String(task.Properties?.Family)}"`, `"TaskDefinition":"${JSON.stringify({ Ref: taskId })}"`];
+  return Object.values(resources(template)).some((candidate) => {
+    if (candidate.Type !== 'AWS::StepFunctions::StateMachine') return false;
+    const definition = text(candidate.Properties?.DefinitionString);
+    return definition.includes(':states:::ecs:runTask') && names.some((name) => definition.includes(name));
+  });
 }
 
 /** The logical id a `{ Ref: id }` names. */
@@ -136,16 +172,19 @@ function environment(entries: Array<{ Name: string; Value: unknown }>): Pick<Con
 const stringList = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.map(String) : undefined);
 
 /**
- * The task of `environment`'s stack: `synthesizedTemplate` is that stack's template from `<projectDir>/infra/cdk.out`
- * (support/cdk.ts synthesize). `app` and `service` are the names the task's variables give the Django code
- * (COPILOT_APPLICATION_NAME, COPILOT_SERVICE_NAME); `manifest` holds only what the simulation reads of a manifest, the
- * target group's thresholds as `http.healthcheck`.
+ * A task of `environment`'s stack: `synthesizedTemplate` is that stack's template from `<projectDir>/infra/cdk.out`
+ * (support/cdk.ts synthesize). `containerName` picks the task definition holding that container (the worker's
+ * `django-worker`, the job's `housekeeping`); without it, the web service's. `app` and `service` are the names the
+ * task's variables give the Django code (COPILOT_APPLICATION_NAME, COPILOT_SERVICE_NAME); `manifest` holds only what
+ * the simulation reads of a manifest, the target group's thresholds as `http.healthcheck` (nothing for a task without
+ * a load balancer). Variables a deployed resource gives (the load balancer's DNS name, Redis's endpoint) are in each
+ * container's variableExports: the test hands their values over.
  */
-export function readCdkTaskDefinition(projectDir: string, environmentName: string, synthesizedTemplate: Record<string, any>): TaskDefinition {
+export function readCdkTaskDefinition(projectDir: string, environmentName: string, synthesizedTemplate: Record<string, any>, containerName?: string): TaskDefinition {
   const template = synthesizedTemplate;
   const cdkOut = join(projectDir, 'infra', 'cdk.out');
   if (!existsSync(cdkOut)) throw new Error(`${cdkOut} does not exist: synthesize the app first`);
-  const [taskId, task] = onlyOfType(template, 'AWS::ECS::TaskDefinition');
+  const [taskId, task] = selectTaskDefinition(template, containerName);
   const properties = task.Properties ?? {};
   const assets = dockerImageAssets(cdkOut);
 
@@ -187,9 +226,24 @@ export function readCdkTaskDefinition(projectDir: string, environmentName: strin
   });
   if (containers.length === 0) throw new Error(`task definition ${taskId} has no containers`);
 
-  const services = Object.values(resources(template)).filter((candidate) => candidate.Type === 'AWS::ECS::Service' && candidate.Properties?.TaskDefinition?.Ref === taskId);
-  if (services.length !== 1) throw new Error(`${services.length} services run task definition ${taskId}, the simulation reads one`);
-  const balancers = (services[0].Properties?.LoadBalancers ?? []) as Doc[];
+  // The names the synthesized task gives the Django code (copilot_deploy/hosts.py, environment.py).
+  const main = containers.find((container) => container.variables.COPILOT_SERVICE_NAME !== undefined);
+  if (!main) throw new Error('no container of the task sets COPILOT_SERVICE_NAME');
+  if (main.variables.COPILOT_ENVIRONMENT_NAME !== environmentName) {
+    throw new Error(`the template is environment ${main.variables.COPILOT_ENVIRONMENT_NAME}'s (COPILOT_ENVIRONMENT_NAME), not ${environmentName}'s`);
+  }
+  // The simulation's main container (Django) first, as manifest.ts orders them; the others in the template's order.
+  const ordered = [main, ...containers.filter((container) => container !== main)];
+  const names = { projectDir, app: main.variables.COPILOT_APPLICATION_NAME, service: main.variables.COPILOT_SERVICE_NAME, environment: environmentName };
+
+  const services = servicesRunning(template, taskId);
+  if (services.length > 1) throw new Error(`${services.length} services run task definition ${taskId}, the simulation reads one`);
+  const balancers = (services[0]?.Properties?.LoadBalancers ?? []) as Doc[];
+  if (balancers.length === 0) {
+    // A worker's service, or a job's task that a state machine runs: nothing connects to it.
+    if (services.length === 0 && !stateMachineRuns(template, taskId, task)) throw new Error(`neither a service nor a state machine runs task definition ${taskId}`);
+    return withoutLoadBalancer({ ...names, containers: ordered, volumes, stopTimeouts, manifest: {} });
+  }
   if (balancers.length !== 1) throw new Error(`the service has ${balancers.length} load balancer targets, the simulation reads one`);
   const target = { container: String(balancers[0].ContainerName), port: Number(balancers[0].ContainerPort) };
   const targetContainer = definitions.find((definition) => definition.Name === target.container);
@@ -201,20 +255,8 @@ export function readCdkTaskDefinition(projectDir: string, environmentName: strin
   // Elastic Load Balancing's defaults where the target group sets none.
   const healthCheck = { path: String(group.HealthCheckPath ?? '/'), successCodes: String(group.Matcher?.HttpCode ?? '200') };
 
-  // The names the synthesized task gives the Django code (copilot_deploy/hosts.py, environment.py).
-  const main = containers.find((container) => container.variables.COPILOT_SERVICE_NAME !== undefined);
-  if (!main) throw new Error('no container of the task sets COPILOT_SERVICE_NAME');
-  if (main.variables.COPILOT_ENVIRONMENT_NAME !== environmentName) {
-    throw new Error(`the template is environment ${main.variables.COPILOT_ENVIRONMENT_NAME}'s (COPILOT_ENVIRONMENT_NAME), not ${environmentName}'s`);
-  }
-  // The simulation's main container (Django) first, as manifest.ts orders them; the others in the template's order.
-  const ordered = [main, ...containers.filter((container) => container !== main)];
-
   return {
-    projectDir,
-    app: main.variables.COPILOT_APPLICATION_NAME,
-    service: main.variables.COPILOT_SERVICE_NAME,
-    environment: environmentName,
+    ...names,
     containers: ordered,
     target,
     healthCheck,

@@ -250,8 +250,9 @@ export function readTaskDefinition(projectDir: string, environment: string, serv
 
 /**
  * The task of a Copilot Scheduled Job (job.go), as its manifest describes it in one environment: one container from
- * `image`, with the manifest's entrypoint, command, variables and secrets. No load balancer targets it, so `target`
- * names the container without a port and `healthCheck` is unused; the task ends when its command does.
+ * `image`, with the manifest's entrypoint, command, variables (those from an export in variableExports) and secrets.
+ * No load balancer targets it, so `target` names the container without a port and `healthCheck` is unused; the task
+ * ends when its command does.
  */
 export function readJobDefinition(projectDir: string, environment: string, job: string): TaskDefinition {
   const path = join(projectDir, 'copilot', job, 'manifest.yml');
@@ -264,7 +265,7 @@ export function readJobDefinition(projectDir: string, environment: string, job: 
     name,
     ...buildPaths(projectDir, manifest.image, name),
     mounts: [],
-    variables: variables(manifest.variables, name),
+    ...serviceVariables(manifest.variables),
     secrets: Object.keys(isMap(manifest.secrets) ? manifest.secrets : {}),
     secretParameters: secretParameters(manifest.secrets),
     entrypoint: stringList(manifest.entrypoint),
@@ -274,6 +275,6 @@ export function readJobDefinition(projectDir: string, environment: string, job: 
 }
 
 /** A task no load balancer targets (a worker, a job): `target` names the main container without a port, no health check. */
-function withoutLoadBalancer(task: Omit<TaskDefinition, 'target' | 'healthCheck'>): TaskDefinition {
+export function withoutLoadBalancer(task: Omit<TaskDefinition, 'target' | 'healthCheck'>): TaskDefinition {
   return { ...task, target: { container: task.containers[0].name, port: 0 }, healthCheck: { path: '', successCodes: '' } };
 }
