@@ -3,11 +3,12 @@
  * the CDK app synthesized offline as a user runs it, read against what Copilot's own code renders from the Copilot
  * manifests of the same project (test/data/copilot-job/, scripts/copilot-job.mjs) and against the manifests.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTemplate, resourceSpecs, templateErrors } from './support/cloudformation.js';
 import { synthesize, type Synthesis } from './support/cdk.js';
-import { DEMO_FLAGS, generateProject, readText, readYaml } from './support/generate.js';
+import { DEMO_FLAGS, generateProject, readText, readYaml, runApp } from './support/generate.js';
+import { userRepository } from './support/existing-projects.js';
 import { VERSIONS } from '../generators/shared/versions.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -213,4 +214,23 @@ describe('media, the worker and the job, and a production database restored from
     write({ prod: { snapshot: 'arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:demo-prod-final', secret: COPILOT_SECRET } });
     await expect(synthesize(project)).rejects.toThrow(/databaseRestore \(cdk\.json\)\.prod\.snapshot "arn:aws:rds:eu-west-1:.*" is in eu-west-1, not us-east-1, the region the app deploys to/);
   });
+});
+
+test("an adopted project at the repository's root: the Django image's context, as CDK copies it, leaves out what the Dockerfile's ignore file leaves out, and keeps the Dockerfile", async () => {
+  const root = userRepository('startproject');
+  writeFileSync(join(root, '.env'), 'DJANGO_SECRET_KEY=not-for-the-image\n');
+  mkdirSync(join(root, '.venv/lib'), { recursive: true });
+  writeFileSync(join(root, '.venv/lib/site.py'), '');
+  await runApp({ yes: true, app: 'mysite', allowHttp: true, branches: 'main:prod', target: 'cdk' }, { cwd: root });
+  const dockerfile = 'copilot_deploy/Dockerfile';
+  const ignored = readFileSync(join(root, `${dockerfile}.dockerignore`), 'utf8').split('\n');
+  expect(ignored).toEqual(expect.arrayContaining(['.env', '.venv']));
+  await synthesize(root);
+  const stage = join(root, 'infra/cdk.out/assembly-mysite-prod');
+  const [manifestFile] = readdirSync(stage).filter((name) => name.endsWith('.assets.json'));
+  const assets = JSON.parse(readFileSync(join(stage, manifestFile), 'utf8')) as { dockerImages: Record<string, { source: { directory: string; dockerFile?: string } }> };
+  const django = Object.values(assets.dockerImages).find(({ source }) => source.dockerFile === dockerfile)!;
+  const staged = join(stage, django.source.directory);
+  expect({ env: existsSync(join(staged, '.env')), venv: existsSync(join(staged, '.venv')) }).toEqual({ env: false, venv: false });
+  expect({ dockerfile: existsSync(join(staged, dockerfile)), ignoreFile: existsSync(join(staged, `${dockerfile}.dockerignore`)), managePy: existsSync(join(staged, 'manage.py')) }).toEqual({ dockerfile: true, ignoreFile: true, managePy: true });
 });

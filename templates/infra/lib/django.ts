@@ -4,8 +4,9 @@
  * every task, the Django secrets from Copilot's SSM parameters, the database's secret as DB_SECRET, the environment's
  * media bucket and Redis when the project has them.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -31,9 +32,32 @@ export interface DjangoResources {
   redis?: Redis;
 }
 
+/**
+ * What CDK leaves out when it copies the image's build context into cdk.out, before Docker sees it: the app's own
+ * exclusions, the context's .dockerignore (CDK reads it), and the patterns of the Dockerfile's own ignore file
+ * (`<Dockerfile>.dockerignore`), which BuildKit reads instead of the context's, as Copilot's build does. Without
+ * them a project's .env and virtualenv would be copied into cdk.out. The Dockerfile and its ignore file stay in the
+ * copy: Docker reads them there.
+ */
+function imageExclude(project: Project): string[] {
+  const { context, dockerfile, exclude } = project.django;
+  const ignoreFile = join(REPOSITORY, context, `${dockerfile}.dockerignore`);
+  if (!existsSync(ignoreFile)) return exclude;
+  const patterns = readFileSync(ignoreFile, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#') && line !== dockerfile && line !== `${dockerfile}.dockerignore`);
+  return [...exclude, ...patterns];
+}
+
 /** The Django image: one build of the Copilot manifests' Dockerfile and context, for every task that runs it. */
 export function djangoImage(project: Project): ecs.ContainerImage {
-  return ecs.ContainerImage.fromAsset(join(REPOSITORY, project.django.context), { file: project.django.dockerfile, exclude: project.django.exclude, platform: Platform.LINUX_AMD64 });
+  return ecs.ContainerImage.fromAsset(join(REPOSITORY, project.django.context), {
+    file: project.django.dockerfile,
+    exclude: imageExclude(project),
+    ignoreMode: IgnoreMode.DOCKER,
+    platform: Platform.LINUX_AMD64,
+  });
 }
 
 /**
