@@ -12,6 +12,7 @@ import { packageVersion } from '../generators/shared/paths.js';
 import { git, userRepository } from './support/existing-projects.js';
 import { listFiles, readText, readYaml, runCli, snapshot, temporaryFolder } from './support/generate.js';
 import { readStoredState, validateAnswers } from '../generators/shared/answers.js';
+import { questions, unstoredAnswers } from '../generators/shared/questions.js';
 import { renderProject } from '../generators/shared/render.js';
 import { describeWith } from './support/programs.js';
 import { releasedCli } from './support/released.js';
@@ -48,7 +49,7 @@ const record = (cwd: string) => JSON.parse(readText(cwd, '.yo-rc.json'))['genera
  */
 function thisVersion(cwd: string): Map<string, string> {
   const stored = record(cwd);
-  const answers = validateAnswers({ settings: '', wsgi: '', allowHttp: true, ...stored }, () => 'stored');
+  const answers = validateAnswers({ ...unstoredAnswers(), ...stored }, () => 'stored');
   return new Map(renderProject(answers, { ...readStoredState(stored), guideAtRoot: true })!.map((file) => [file.destination, file.contents]));
 }
 
@@ -115,6 +116,12 @@ describe(`a new project ${RELEASE} generated, edited by its team, run again with
     expect(added.length).toBeGreaterThan(0);
     expect(expected.get('.gitignore')!.split('\n')).toEqual(expect.arrayContaining(added));
     expect(changedFiles(cwd)).toEqual([...upgraded, ...patched, '.gitignore', 'copilot/django/manifest.yml', '.yo-rc.json'].sort());
+  });
+
+  test("the questions the release's record has no answer to are exactly those the question table says what a run from before them did", () => {
+    const releasedAnswers = Object.keys(JSON.parse(released['.yo-rc.json'])['generator-copilot-django']);
+    const unanswered = questions.map((question) => question.name).filter((name) => !releasedAnswers.includes(name));
+    expect(unanswered.sort()).toEqual(Object.keys(unstoredAnswers()).sort());
   });
 
   test('.yo-rc.json records this version and what it wrote; a second run changes nothing', async () => {

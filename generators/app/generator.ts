@@ -10,7 +10,7 @@ import { join, posix, resolve } from 'node:path';
 import { parse } from 'yaml';
 import Generator from 'yeoman-generator';
 import { AnswersError, booleanFlag, parseBoolean, promptValidator, readStoredAnswers, readStoredState, repairedStoredAnswers, validateAnswers, type AnswerSource, type RawAnswers } from '../shared/answers.js';
-import { droppedParts, flagOf, OPTIONAL_PARTS, questions, type Answers, type DefaultsContext, type OptionalPart, type QuestionName } from '../shared/questions.js';
+import { droppedParts, flagOf, OPTIONAL_PARTS, questions, unstoredAnswers, type Answers, type DefaultsContext, type OptionalPart, type QuestionName } from '../shared/questions.js';
 import { chooseSettings, chooseWsgi, findManagePyFolders, resolveProject, type ExistingProject, type SettingsChoice } from '../shared/detect.js';
 import { addRequirements, missingRequirements, requirementsWithIncludes } from '../shared/requirements.js';
 import { describeConflict, type YamlConflict } from '../shared/merge.js';
@@ -183,10 +183,8 @@ export default class CopilotDjangoGenerator extends Generator<Record<string, unk
     const state = readStoredState(stored);
     this.storedState = Object.keys(stored).length > 0 ? state : undefined;
     if (this.storedState) this._readRecord(stored);
-    // Runs before --settings and --wsgi existed stored neither: the project was detected then, as it is now. Runs
-    // before --allow-http existed wrote production environments without a domain as they were asked to.
-    // Runs before --media, --worker and --jobs existed wrote none of them; runs before --target, no CDK app.
-    this.storedForBase = { settings: '', wsgi: '', allowHttp: true, media: 'none', worker: 'none', jobs: false, target: 'copilot', ...this.storedRaw };
+    // A record from before a question existed has no answer to it: the question table says what that run did.
+    this.storedForBase = { ...unstoredAnswers(), ...this.storedRaw };
     try {
       this.previous = { answers: validateAnswers(this.storedForBase, () => 'stored'), state };
     } catch {
