@@ -96,7 +96,7 @@ const subjects = {
     env: yoEnvironment,
   },
   cdkVersion: { shown: 'npx cdk --version', argv: () => ['npx', 'cdk', '--version'], cwd: () => infra, env: cdkEnvironment },
-  cdkSynth: { shown: 'npx cdk synth --no-notices --quiet  (in infra/ of a project generated with --target cdk, offline)', argv: () => ['npx', 'cdk', 'synth', '--no-notices', '--quiet'], cwd: () => infra, env: cdkEnvironment },
+  cdkSynth: { shown: "npx cdk synth --no-notices --quiet '**'  (in infra/ of a project generated with --target cdk, offline)", argv: () => ['npx', 'cdk', 'synth', '--no-notices', '--quiet', '**'], cwd: () => infra, env: cdkEnvironment },
 };
 
 function run(argv, cwd = root, env = process.env) {
