@@ -193,16 +193,46 @@ function offlineContext(domain: string, region: string): Record<string, unknown>
   };
 }
 
+/** Copilot's presets as EventBridge's cron (internal/pkg/deploy/cloudformation/stack/scheduled_job.go, toFixedSchedule). */
+const PRESETS: Record<string, string> = {
+  '@hourly': '0 * * * ? *',
+  '@daily': '0 0 * * ? *',
+  '@midnight': '0 0 * * ? *',
+  '@weekly': '0 0 ? * 1 *',
+  '@monthly': '0 0 1 * ? *',
+  '@yearly': '0 0 1 1 ? *',
+  '@annually': '0 0 1 1 ? *',
+};
+
 /**
- * A Copilot schedule's cron (five fields, UTC: minute hour day-of-month month day-of-week) as EventBridge's six-field
- * `cron(…)`, which wants `?` in one of the two day fields and a year: what Copilot's own conversion renders.
+ * A Copilot manifest's `on.schedule` as the EventBridge expression Copilot renders from it (scheduled_job.go,
+ * awsSchedule): `cron(…)` and `rate(…)` as written; `@every 1h30m` as a rate in minutes; a preset; and a standard
+ * five-field cron (UTC) in EventBridge's six fields, with `?` in the day field left unspecified, day-of-week numbers
+ * one higher (EventBridge counts from 1, Sunday) and any year (toAWSCron).
  */
-export function eventBridgeCron(schedule: string): string {
+export function eventBridgeSchedule(schedule: string): string {
+  const refuse = (why: string) => new Error(`schedule "${schedule}" ${why}`);
+  if (/^(cron|rate)\(.*\)$/.test(schedule)) return schedule;
+  if (schedule.startsWith('@every ')) {
+    const seconds = durationSeconds(schedule.slice('@every '.length));
+    if (seconds < 60 || seconds % 60 !== 0) throw refuse('must be a whole number of minutes or hours, at least one minute');
+    return `rate(${seconds / 60} ${seconds === 60 ? 'minute' : 'minutes'})`;
+  }
+  if (schedule.startsWith('@')) {
+    if (!PRESETS[schedule]) throw refuse(`is not one of Copilot's presets (${Object.keys(PRESETS).join(', ')}, @every <duration>)`);
+    return `cron(${PRESETS[schedule]})`;
+  }
   const fields = schedule.trim().split(/\s+/);
-  if (fields.length !== 5) throw new Error(`schedule "${schedule}" is not a cron expression of five fields`);
+  if (fields.length !== 5) throw refuse('is not a cron expression of five fields');
   const [minute, hour, dayOfMonth, month, dayOfWeek] = fields;
-  const days = dayOfWeek === '*' ? [dayOfMonth, month, '?'] : [dayOfMonth === '*' ? '?' : dayOfMonth, month, dayOfWeek];
-  return `cron(${[minute, hour, ...days, '*'].join(' ')})`;
+  const specified = (field: string) => !/[*?]/.test(field);
+  let days: [string, string];
+  if (!specified(dayOfMonth) && !specified(dayOfWeek)) days = ['*', '?'];
+  else if (!specified(dayOfMonth)) days = ['?', dayOfWeek];
+  else if (!specified(dayOfWeek)) days = [dayOfMonth, '?'];
+  else throw refuse('names both a day of the month and a day of the week, which EventBridge refuses');
+  const weekday = days[1].replace(/\d/g, (digit) => String(Number(digit) + 1));
+  return `cron(${[minute, hour, days[0], month, weekday, '*'].join(' ')})`;
 }
 
 /** A Copilot duration (Go's: `15m`, `1h30m`, `90s`) in seconds. */
@@ -281,7 +311,7 @@ export function planInfra(input: InfraInput): InfraPlan {
       ? {
           job: {
             name: input.job.name,
-            schedule: eventBridgeCron(input.job.schedule),
+            schedule: eventBridgeSchedule(input.job.schedule),
             entryPoint: input.job.entryPoint,
             command: input.job.command,
             timeoutSeconds: durationSeconds(input.job.timeout),
