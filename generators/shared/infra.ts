@@ -4,9 +4,13 @@
  * the plan already knows.
  */
 import type { EnvironmentPlan, JobPlan, PipelineSource, WorkerPlan } from './plan.js';
+// The generated app's own types (infra/lib/project-types.ts, written as it is): what the plan fills is what the app reads.
+import type { HealthCheck as HealthCheckPlan, Project as InfraProject, Source as InfraSource } from '../../templates/infra/lib/project-types.js';
 import type { SettingsEnvironment } from './settings-environment.js';
 import { STOP_TIMEOUT_SECONDS } from './stop-timeout.js';
 import { VERSIONS } from './versions.js';
+
+export type { HealthCheckPlan };
 
 /**
  * Where `cdk synth` runs without AWS credentials: an account and region the app deploys to until the user names
@@ -24,118 +28,6 @@ export const EXAMPLE_CONNECTION_ARN = `arn:aws:codestar-connections:${OFFLINE_AC
 
 /** The secrets `copilot secret init` stores for every project (the service manifest's `secrets:`), by name. */
 export const DJANGO_SECRETS = ['DJANGO_SECRET_KEY', 'DJANGO_SUPERUSER_USERNAME', 'DJANGO_SUPERUSER_EMAIL', 'DJANGO_SUPERUSER_PASSWORD'];
-
-/** The load balancer's health check of the service manifest (`http.healthcheck`). */
-export interface HealthCheckPlan {
-  path: string;
-  successCodes: string;
-  healthyThreshold: number;
-  unhealthyThreshold: number;
-  intervalSeconds: number;
-  timeoutSeconds: number;
-  /** Time for the entrypoint's collectstatic and migrate before the first health check counts. */
-  gracePeriodSeconds: number;
-}
-
-export interface InfraEnvironment {
-  name: string;
-  /** Its stack, beside Copilot's `<app>-<env>` and `<app>-<env>-<service>`. */
-  stackName: string;
-  /**
-   * The stage that holds the stack, the one both `cdk deploy` and the pipeline deploy: the stack's path in the app is
-   * `<stageName>/Environment`, what `cdk deploy` selects it by.
-   */
-  stageName: string;
-  /**
-   * The service's name in the domain's hosted zone ('' without a domain). Not Copilot's <service>.<env>.<app>.<domain>:
-   * Copilot delegates <app>.<domain> to a hosted zone of its own, which would hide this app's records (and its
-   * certificate's validation) for as long as the Copilot application exists beside it.
-   */
-  hostName: string;
-  production: boolean;
-  /** Tasks in the environment, and how many of them run on regular Fargate when the rest run on Spot. */
-  count: number;
-  spot: boolean;
-  onDemand: number;
-  /** Aurora Serverless v2 capacity in ACUs: a minimum of 0 pauses when idle. */
-  databaseCapacity: { min: number; max: number };
-  /** Container Insights, as the Copilot environment manifest sets it (production only). */
-  containerInsights: boolean;
-  /** The branch whose pushes deploy this environment (--branches), and its pipeline's name and stack (with a repository). */
-  branch: string;
-  pipelineName: string;
-  pipelineStackName: string;
-}
-
-/** Where the pipelines take the code from: the Copilot pipelines' repository and connection. */
-export interface InfraSource {
-  provider: PipelineSource['provider'];
-  /** `owner/repo` on GitHub or Bitbucket (the connection's FullRepositoryId); the repository's name on CodeCommit. */
-  repository: string;
-  /** The connection the Copilot pipelines use, by name (GitHub and Bitbucket): the ARN in cdk.json is its. */
-  connectionName?: string;
-  /** The CodeCommit repository's region (its URL's host): a pipeline reads CodeCommit in its own region only. */
-  region?: string;
-}
-
-/** The Celery worker (--worker celery), as copilot/<worker>/manifest.yml: a service on the Django image, no port. */
-export interface InfraWorker {
-  name: string;
-  command: string[];
-  /** DJANGO_START_UP: the entrypoint waits for the web service's migrations instead of running the start-up steps. */
-  startUp: string;
-  /** Redis OSS's major version on ElastiCache Serverless, as copilot/environments/addons/redis.yml. */
-  redisMajorVersion: string;
-}
-
-/** The scheduled job (--jobs), as copilot/<job>/manifest.yml: a management command on the Django image. */
-export interface InfraJob {
-  name: string;
-  /** The EventBridge rule's expression of the manifest's `on.schedule` (UTC). */
-  schedule: string;
-  /** `python manage.py` and its arguments: the image's entrypoint (the start-up steps) is replaced. */
-  entryPoint: string[];
-  command: string[];
-  timeoutSeconds: number;
-  retries: number;
-  cpu: number;
-  memory: number;
-}
-
-/** What infra/lib/project.ts holds: plain data, printed as JSON. */
-export interface InfraProject {
-  app: string;
-  service: string;
-  /** '' without a domain: plain HTTP on the load balancer. */
-  domain: string;
-  account: string;
-  region: string;
-  vpcCidr: string;
-  environments: InfraEnvironment[];
-  /** The images' build contexts and Dockerfiles (relative to their context), from the repository root. */
-  django: { context: string; dockerfile: string; exclude: string[]; port: number; container: string };
-  nginx: { context: string; dockerfile: string; port: number; container: string };
-  cpu: number;
-  memory: number;
-  stopTimeoutSeconds: number;
-  healthCheck: HealthCheckPlan;
-  deregistrationDelaySeconds: number;
-  staticFiles: { path: string; volume: string; uid: number; gid: number };
-  database: { name: string; engineMajorVersion: string; port: number };
-  variables: Record<string, string>;
-  /** Container variable → the name of its SSM parameter under /copilot/<app>/<env>/secrets/. */
-  secrets: Record<string, string>;
-  /** Uploaded files on S3 (--media s3): a private bucket per environment, its name in this variable of every task. */
-  media?: { variable: string };
-  worker?: InfraWorker;
-  job?: InfraJob;
-  /** The pipelines' repository; absent without --repository (no pipelines). */
-  source?: InfraSource;
-  /** The CodeBuild image the pipelines build on, the Copilot pipelines' (versions.ts). */
-  buildImage: string;
-  /** The Node.js major the pipelines' builds select on that image (versions.ts). */
-  buildNodejs: number;
-}
 
 export interface InfraPlan {
   project: InfraProject;
