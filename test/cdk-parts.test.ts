@@ -5,17 +5,14 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTemplate, resourceSpecs, templateErrors } from './support/cloudformation.js';
+import { parseTemplate, resourceSpecs, resourcesOfType, templateErrors, type Resource } from './support/cloudformation.js';
 import { synthesize, type Synthesis } from './support/cdk.js';
 import { DEMO_FLAGS, generateProject, readText, readYaml, runApp } from './support/generate.js';
 import { userRepository } from './support/existing-projects.js';
 import { VERSIONS } from '../generators/shared/versions.js';
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
-
 /** `template`'s resources of `type`, by logical ID. */
-const resources = (template: Record<string, any>, type: string): Record<string, Resource> =>
-  Object.fromEntries(Object.entries(template.Resources as Record<string, Resource>).filter(([, resource]) => resource.Type === type));
+const resources = (template: Record<string, any>, type: string): Record<string, Resource> => Object.fromEntries(resourcesOfType(template, type));
 
 /** The container named `name`, in whichever task definition of `template` holds it, with its task definition. */
 function container(template: Record<string, any>, name: string): { container: Record<string, any>; taskDefinition: Resource; id: string } {

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { resourcesOfType } from './support/cloudformation.js';
 import { synthesize, type Synthesis } from './support/cdk.js';
 import { generateProject } from './support/generate.js';
 import { describeWith } from './support/programs.js';
@@ -33,17 +34,13 @@ const CDK_SETS = [
 
 type Template = Record<string, any>;
 
-function resourcesOf(template: Template, type: string): Array<[string, Record<string, any>]> {
-  return Object.entries(template.Resources as Record<string, Record<string, any>>).filter(([, resource]) => resource.Type === type);
-}
-
 /**
  * The name a browser uses for the stack's service: the Route 53 record's name over HTTPS when the stack has one,
  * else the load balancer's DNS name over HTTP.
  */
 function publicHost(template: Template, deployment: Deployment): { scheme: 'http' | 'https'; host: string } {
-  const records = resourcesOf(template, 'AWS::Route53::RecordSet');
-  const https = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::Listener').some(([, listener]) => listener.Properties.Protocol === 'HTTPS');
+  const records = resourcesOfType(template, 'AWS::Route53::RecordSet');
+  const https = resourcesOfType(template, 'AWS::ElasticLoadBalancingV2::Listener').some(([, listener]) => listener.Properties.Protocol === 'HTTPS');
   if (records.length === 1 && https) return { scheme: 'https', host: String(records[0][1].Properties.Name).replace(/\.$/, '') };
   return { scheme: 'http', host: deployment.loadBalancerDns };
 }
@@ -116,7 +113,7 @@ describeTask('the CDK app\'s synthesized ECS task on the real programs', () => {
       project = await generateProject(flags);
       synthesis = await synthesize(project);
       [template] = Object.values(synthesis.templates).filter((candidate) =>
-        resourcesOf(candidate, 'AWS::ECS::TaskDefinition').some(([, definition]) =>
+        resourcesOfType(candidate, 'AWS::ECS::TaskDefinition').some(([, definition]) =>
           (definition.Properties.ContainerDefinitions as Array<{ Environment?: Array<{ Name: string; Value: unknown }> }>).some((container) =>
             container.Environment?.some((variable) => variable.Name === 'COPILOT_ENVIRONMENT_NAME' && variable.Value === environment),
           ),
@@ -154,7 +151,7 @@ describeTask('the CDK app\'s synthesized ECS task on the real programs', () => {
       }
       expect(django.secretParameters.DB_SECRET).toMatch(new RegExp(`^${DATABASE_SECRET_PREFIX}`));
       // The one variable a deployed resource gives: the load balancer's DNS name.
-      const [[balancerId]] = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+      const [[balancerId]] = resourcesOfType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
       expect(django.variableExports).toEqual({ COPILOT_LB_DNS: JSON.stringify({ 'Fn::GetAtt': [balancerId, 'DNSName'] }) });
     });
 

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { resourcesOfType } from './support/cloudformation.js';
 import { synthesize } from './support/cdk.js';
 import { DEMO_FLAGS, generateProject } from './support/generate.js';
 import { addProbeApp } from './support/probe-app.js';
@@ -26,14 +27,10 @@ const JOB = 'housekeeping';
 
 type Template = Record<string, any>;
 
-function resourcesOf(template: Template, type: string): Array<[string, Record<string, any>]> {
-  return Object.entries(template.Resources as Record<string, Record<string, any>>).filter(([, resource]) => resource.Type === type);
-}
-
 /** The environment stack's template: the one whose task definitions run in `environment` (COPILOT_ENVIRONMENT_NAME). */
 function environmentTemplate(templates: Record<string, Template>, environment: string): Template {
   const found = Object.values(templates).filter((candidate) =>
-    resourcesOf(candidate, 'AWS::ECS::TaskDefinition').some(([, definition]) =>
+    resourcesOfType(candidate, 'AWS::ECS::TaskDefinition').some(([, definition]) =>
       (definition.Properties.ContainerDefinitions as Array<{ Environment?: Array<{ Name: string; Value: unknown }> }>).some((container) =>
         container.Environment?.some((variable) => variable.Name === 'COPILOT_ENVIRONMENT_NAME' && variable.Value === environment),
       ),
@@ -133,10 +130,10 @@ describe("the CDK app's worker and job task definitions, read from the synthesiz
   });
 
   test("REDIS_URL is reported as the value the environment's cache gives, in the web service's, the worker's and the job's tasks", () => {
-    const [[cacheId]] = resourcesOf(template, 'AWS::ElastiCache::ServerlessCache');
+    const [[cacheId]] = resourcesOfType(template, 'AWS::ElastiCache::ServerlessCache');
     const endpoint = (part: string) => ({ 'Fn::GetAtt': [cacheId, `Endpoint.${part}`] });
     const redisUrl = JSON.stringify({ 'Fn::Join': ['', ['rediss://', endpoint('Address'), ':', endpoint('Port'), '/0']] });
-    const [[balancerId]] = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const [[balancerId]] = resourcesOfType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     const [web] = readCdkTaskDefinition(project, ENVIRONMENT, template).containers;
     expect(web.variableExports).toEqual({ REDIS_URL: redisUrl, COPILOT_LB_DNS: JSON.stringify({ 'Fn::GetAtt': [balancerId, 'DNSName'] }) });
     for (const name of [WORKER, JOB]) {

@@ -72,7 +72,7 @@ interface QuestionBase<Name extends QuestionName> {
    * For a question added after the first release: what a run from before it existed did, which a stored record without
    * its answer therefore means (the base a re-run renders that earlier run's files from).
    */
-  unstored?: { value: Answers[Name]; why: string };
+  unstored?: Answers[Name];
 }
 
 export type Question = { [Name in QuestionName]: QuestionBase<Name> & { type: Answers[Name] extends boolean ? 'boolean' : 'string' } }[QuestionName];
@@ -174,7 +174,8 @@ export const questions: Question[] = [
       const which = `${production.join(', ')} ${production.length > 1 ? 'are production environments' : 'is a production environment'}`;
       return `--domain is empty and ${which}, whose admin login would travel over plain HTTP (--domain gives HTTPS)`;
     },
-    unstored: { value: true, why: 'runs from before it wrote production environments without a domain as they were asked to' },
+    // Runs from before it wrote production environments without a domain as they were asked to.
+    unstored: true,
   },
   {
     name: 'spot',
@@ -225,7 +226,8 @@ export const questions: Question[] = [
     rule: optional(pythonModule),
     ruleDescription: 'be a dotted Python module the repository holds, like shop.settings.production',
     askReason: ({ settingsChoice }) => settingsChoice()?.doubt,
-    unstored: { value: '', why: 'runs from before it detected the project then, as it is detected now' },
+    // Runs from before it detected the project then, as it is detected now.
+    unstored: '',
   },
   {
     name: 'wsgi',
@@ -237,7 +239,8 @@ export const questions: Question[] = [
     rule: optional(wsgiApplication),
     ruleDescription: 'be module:callable, like shop.wsgi:application',
     askReason: ({ wsgiChoice }) => wsgiChoice()?.doubt,
-    unstored: { value: '', why: 'runs from before it detected the application then, as it is detected now' },
+    // Runs from before it detected the application then, as it is detected now.
+    unstored: '',
   },
   {
     name: 'media',
@@ -249,7 +252,8 @@ export const questions: Question[] = [
     rule: oneOf(['none', 's3']),
     ruleDescription: 'be none or s3',
     choices: () => ['none', 's3'],
-    unstored: { value: 'none', why: 'runs from before it wrote no media bucket' },
+    // Runs from before it wrote no media bucket.
+    unstored: 'none',
   },
   {
     name: 'worker',
@@ -261,7 +265,8 @@ export const questions: Question[] = [
     rule: oneOf(['none', 'celery']),
     ruleDescription: 'be none or celery',
     choices: () => ['none', 'celery'],
-    unstored: { value: 'none', why: 'runs from before it wrote no worker' },
+    // Runs from before it wrote no worker.
+    unstored: 'none',
   },
   {
     name: 'jobs',
@@ -271,7 +276,8 @@ export const questions: Question[] = [
     defaultDescription: 'no',
     normalize: (value) => value,
     rule: () => undefined,
-    unstored: { value: false, why: 'runs from before it wrote no scheduled job' },
+    // Runs from before it wrote no scheduled job.
+    unstored: false,
   },
   {
     name: 'target',
@@ -283,16 +289,17 @@ export const questions: Question[] = [
     rule: oneOf(['copilot', 'cdk']),
     ruleDescription: 'be copilot or cdk',
     choices: () => ['copilot', 'cdk'],
-    unstored: { value: 'copilot', why: 'runs from before it wrote no CDK app' },
+    // Runs from before it wrote no CDK app.
+    unstored: 'copilot',
   },
 ];
 
-/** The Copilot name of the scheduled job --jobs writes (plan.ts HOUSEKEEPING_JOB): no service may take it. */
 /** What a stored record means for the questions it has no answer to: each one's `unstored` value. */
 export function unstoredAnswers(): Partial<Record<QuestionName, unknown>> {
-  return Object.fromEntries(questions.filter((question) => question.unstored !== undefined).map((question) => [question.name, question.unstored!.value]));
+  return Object.fromEntries(questions.filter((question) => question.unstored !== undefined).map((question) => [question.name, question.unstored]));
 }
 
+/** The Copilot name of the scheduled job --jobs writes (plan.ts HOUSEKEEPING_JOB): no service may take it. */
 export const HOUSEKEEPING_JOB_NAME = 'housekeeping';
 
 /** The parts a re-run removes only with their `--remove-…` flag, and what turns each off. */

@@ -52,6 +52,19 @@ function toValue(node: Node | null | undefined): unknown {
   return { [name]: value };
 }
 
+/** A template's resource as the tests read it. */
+export interface Resource {
+  Type: string;
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+/** `template`'s resources of `type` (`AWS::ECS::TaskDefinition`), as [logical ID, resource] pairs in template order. */
+export function resourcesOfType(template: Record<string, any>, type: string): Array<[string, Resource]> {
+  return Object.entries((template.Resources ?? {}) as Record<string, Resource>).filter(([, resource]) => resource.Type === type);
+}
+
 /** A template's YAML, short forms read as long forms (`!Ref X` → `{ Ref: X }`). */
 export function parseTemplate(text: string): Record<string, any> {
   const document = parseDocument(text);
