@@ -17,17 +17,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { checker as checkerPath, cli, root } from './lib/copilot-render.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataFile = join(root, 'test/data/copilot-lambdas.json');
-const cli = join(root, 'dist/generators/cli.js');
-const checkerFlag = process.argv.indexOf('--checker');
-const checker = checkerFlag > 0 ? process.argv[checkerFlag + 1] : join(root, '..', 'shared/tools/copilot-render/check.sh');
-if (!existsSync(cli)) throw new Error('run `npm run build` first');
-if (!existsSync(checker)) throw new Error(`no copilot-render checker at ${checker}: pass --checker`);
+const checker = checkerPath();
 
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 function mergeInto(target, edits) {

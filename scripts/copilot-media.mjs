@@ -17,31 +17,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
+import { checker as checkerPath, cli, readTemplate, root } from './lib/copilot-render.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataFile = join(root, 'test/data/copilot-media.json');
-const cli = join(root, 'dist/generators/cli.js');
-const checkerFlag = process.argv.indexOf('--checker');
-const checker = checkerFlag > 0 ? process.argv[checkerFlag + 1] : join(root, '..', 'shared/tools/copilot-render/check.sh');
-if (!existsSync(cli)) throw new Error('run `npm run build` first');
-if (!existsSync(checker)) throw new Error(`no copilot-render checker at ${checker}: pass --checker`);
+const checker = checkerPath();
 
-/** CloudFormation's short forms (!Ref X, !GetAtt A.B, !Sub ...) read as their long forms ({ Ref: X }, ...). */
-const SHORT_FORMS = ['Ref', 'Condition', 'GetAtt', 'Sub', 'Join', 'Split', 'Select', 'FindInMap', 'If', 'Equals', 'Not', 'And', 'Or', 'GetAZs', 'Base64', 'ImportValue', 'Cidr'];
-const customTags = SHORT_FORMS.flatMap((name) => {
-  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
-  const resolve = (value) => ({ [key]: name === 'GetAtt' && typeof value === 'string' ? value.split(/\.(.*)/s).slice(0, 2) : value });
-  return [
-    { tag: `!${name}`, resolve: (value) => resolve(value) },
-    { tag: `!${name}`, collection: 'seq', resolve: (value) => resolve(value.toJSON()) },
-    { tag: `!${name}`, collection: 'map', resolve: (value) => resolve(value.toJSON()) },
-  ];
-});
-
-/** A CloudFormation template as JSON. */
-const readTemplate = (file) => parseDocument(readFileSync(file, 'utf8'), { customTags }).toJSON();
 
 /** Output name -> what Copilot's addon parser (internal/pkg/addon/output.go) sees: the type of the resource it Refs. */
 function outputKinds(file) {

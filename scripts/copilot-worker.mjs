@@ -13,26 +13,13 @@
  * the containers of its task definition with their StopTimeout, as Copilot wrote them after the overrides.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { join } from 'node:path';
+import { checker as checkerPath, cli, readTemplate, root } from './lib/copilot-render.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataFile = join(root, 'test/data/copilot-worker.json');
-const cli = join(root, 'dist/generators/cli.js');
-const checkerFlag = process.argv.indexOf('--checker');
-const checker = checkerFlag > 0 ? process.argv[checkerFlag + 1] : join(root, '..', 'shared/tools/copilot-render/check.sh');
-if (!existsSync(cli)) throw new Error('run `npm run build` first');
-if (!existsSync(checker)) throw new Error(`no copilot-render checker at ${checker}: pass --checker`);
-
-// CloudFormation's short forms are plain tagged values here: only the keys are read.
-const customTags = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Condition', 'Base64', 'GetAZs', 'Cidr'].flatMap((name) => [
-  { tag: `!${name}`, collection: 'seq', resolve: (value) => ({ [name]: value }) },
-  { tag: `!${name}`, collection: 'map', resolve: (value) => ({ [name]: value }) },
-  { tag: `!${name}`, resolve: (value) => ({ [name]: value }) },
-]);
+const checker = checkerPath();
 
 const data = JSON.parse(readFileSync(dataFile, 'utf8'));
 let renderedBy;
@@ -51,7 +38,7 @@ for (const variant of data.variants) {
   const worker = JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-copilot-django'].service + '-worker';
   variant.worker = {};
   for (const file of readdirSync(join(out, 'infrastructure')).filter((name) => name.startsWith(`${worker}-`) && name.endsWith('.stack.yml')).sort()) {
-    const template = parse(readFileSync(join(out, 'infrastructure', file), 'utf8'), { customTags });
+    const template = readTemplate(join(out, 'infrastructure', file));
     const resources = template.Resources;
     variant.worker[file.replace(/^.*-(\w+)\.stack\.yml$/, '$1')] = {
       lambdas: Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function').map(([name]) => name).sort(),
